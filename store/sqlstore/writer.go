@@ -213,4 +213,3 @@ func answer(jobs []*job, err error) {
 		}
 	}
 }
-

@@ -148,7 +148,7 @@ func testFieldChanges(t *testing.T, s core.Store) {
 	insert(t, s, record(c, map[string]any{"id": "a", "title": "hello", "num": 3.5, "gone": "x"}))
 
 	next := c.Clone()
-	next.Fields[1].Name = "headline"              // rename title
+	next.Fields[1].Name = "headline"                                       // rename title
 	next.Fields = append(next.Fields[:3:3], field(core.FieldBool, "done")) // drop gone, add done
 	next.Indexes = []string{"CREATE INDEX `idx_items_title` ON `items` (`headline`)"}
 	save(t, s, c, next)
@@ -415,7 +415,7 @@ func testViews(t *testing.T, s core.Store) {
 	view := &core.Collection{
 		ID: "pbc_view1", Name: "big_posts", Type: core.TypeView, Indexes: []string{},
 		ViewQuery: `SELECT id, title, num * 2 AS twice, meta FROM posts WHERE num > 1;`,
-		Fields: []*core.Field{idField(), field(core.FieldText, "title"), field(core.FieldNumber, "twice"), field(core.FieldJSON, "meta")},
+		Fields:    []*core.Field{idField(), field(core.FieldText, "title"), field(core.FieldNumber, "twice"), field(core.FieldJSON, "meta")},
 	}
 	create(t, s, view)
 	got := find(t, s, &core.Query{Collection: view, OrderBy: []core.SQL{{Text: `"_main"."twice" DESC`}}})

@@ -118,7 +118,9 @@ func testUpdateDelete(t *testing.T, s core.Store) {
 	if err := s.Write(ctxT(t), func(tx core.Tx) error { return tx.Delete(ctxT(t), missing) }); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("delete of a missing id: %v, want ErrNotFound", err)
 	}
-	write(t, s, func(tx core.Tx) error { return tx.Delete(ctxT(t), &core.Record{Collection: c, Values: map[string]any{"id": "r1"}}) })
+	write(t, s, func(tx core.Tx) error {
+		return tx.Delete(ctxT(t), &core.Record{Collection: c, Values: map[string]any{"id": "r1"}})
+	})
 	equalIDs(t, "after delete", findAll(t, s, c), "r2")
 }
 
@@ -274,7 +276,9 @@ func testParams(t *testing.T, s core.Store) {
 	if err != nil || v != nil {
 		t.Fatalf("missing param: %q, %v", v, err)
 	}
-	write(t, s, func(tx core.Tx) error { return tx.SetParam(ctxT(t), "settings", jsonRaw(`{"a":1,"meta":{"appName":"x"}}`)) })
+	write(t, s, func(tx core.Tx) error {
+		return tx.SetParam(ctxT(t), "settings", jsonRaw(`{"a":1,"meta":{"appName":"x"}}`))
+	})
 	write(t, s, func(tx core.Tx) error { return tx.SetParam(ctxT(t), "other", jsonRaw(`[1,2]`)) })
 	write(t, s, func(tx core.Tx) error {
 		v, err := tx.Param(ctxT(t), "settings")
