@@ -97,12 +97,12 @@ func Normalize(c *core.Collection, exists func(id string) bool) {
 			c.ID = base + strconv.Itoa(i)
 		}
 	}
+	c.Fields = compactFields(c.Fields)
 	for _, f := range c.Fields {
-		if f != nil && f.ID == "" {
+		if f.ID == "" {
 			f.ID = uniqueFieldID(c, f)
 		}
 	}
-	c.Fields = compactFields(c.Fields)
 	switch c.Type {
 	case core.TypeBase:
 		ensureIDField(c)

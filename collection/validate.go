@@ -66,6 +66,11 @@ func Validate(c, old *core.Collection, s *core.Schema, o ValidateOptions) error 
 	if s == nil {
 		s = core.NewSchema(0, nil)
 	}
+	for i, f := range c.Fields {
+		if f == nil {
+			return core.FieldErrors{"fields": core.FieldErrors{strconv.Itoa(i): errRequired()}}
+		}
+	}
 	v := &validator{c: c, old: old, s: s, o: o}
 	errs := core.FieldErrors{}
 	v.base(errs)
