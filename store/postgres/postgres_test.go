@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/plinthdb/plinth/core"
@@ -62,4 +64,89 @@ func TestContract(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// Several nodes starting at once on one schema: the advisory lock lets one
+// migrate while the others wait, then they find nothing left to do.
+func TestConcurrentOpen(t *testing.T) {
+	u := freshSchema(t)
+	const n = 4
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(context.Background(), u)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	err := stores[0].Read(context.Background(), func(tx core.Tx) error {
+		_, rows, err := tx.Query(context.Background(), core.SQL{Text: `SELECT COUNT(*) FROM "_migrations"`})
+		if err != nil || rows[0][0] != int64(1) {
+			t.Errorf("migrations: %v %v", rows, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A collection saved through one node is visible to another once it
+	// drops its cached schema.
+	c := &core.Collection{ID: "pbc_x", Name: "x", Type: core.TypeBase, Fields: []*core.Field{{ID: "id", Name: "id", Type: core.FieldText}}}
+	if _, err := stores[1].Schema(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[0].Write(context.Background(), func(tx core.Tx) error { return tx.SaveCollection(context.Background(), nil, c) }); err != nil {
+		t.Fatal(err)
+	}
+	stores[1].InvalidateSchema()
+	if sc, err := stores[1].Schema(context.Background()); err != nil || sc.Find("x") == nil {
+		t.Errorf("other node's schema: %v %v", sc, err)
+	}
+}
+
+// Unique violations name the columns even for expression indexes, whose
+// detail shows lower(...) rather than a column.
+func TestUniqueViolationParsing(t *testing.T) {
+	s, err := Open(context.Background(), freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := &core.Collection{ID: "pbc_u", Name: "u", Type: core.TypeBase, Fields: []*core.Field{
+		{ID: "id", Name: "id", Type: core.FieldText}, {ID: "e", Name: "email", Type: core.FieldEmail},
+	}, Indexes: []string{"CREATE UNIQUE INDEX `idx_u_email` ON `u` (`email` COLLATE NOCASE)"}}
+	ctx := context.Background()
+	err = s.Write(ctx, func(tx core.Tx) error {
+		if err := tx.SaveCollection(ctx, nil, c); err != nil {
+			return err
+		}
+		r := core.NewRecord(c)
+		r.Values["id"], r.Values["email"] = "a", "A@x.io"
+		return tx.Insert(ctx, r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Write(ctx, func(tx core.Tx) error {
+		r := core.NewRecord(c)
+		r.Values["id"], r.Values["email"] = "b", "a@X.io"
+		return tx.Insert(ctx, r)
+	})
+	var ue *core.UniqueError
+	if !errors.As(err, &ue) || len(ue.Columns) != 1 || ue.Columns[0] != "email" {
+		t.Errorf("error %v, want a unique error on email", err)
+	}
+	uv, ok := uniqueViolation(ue.Err)
+	if !ok || uv.Index != "idx_u_email" || uv.Columns != nil {
+		t.Errorf("parsed violation %+v", uv)
+	}
 }

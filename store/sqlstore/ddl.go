@@ -256,10 +256,11 @@ func (d dialect) alterStatements(old, c *core.Collection) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Dropped or converted columns may sit in any index (even in a partial
-	// index's WHERE), so then every index is rebuilt; otherwise only the
-	// ones whose definition changed.
-	rebuildAll := len(drops) > 0 || len(converts) > 0
+	// Dropped, converted or renamed columns may sit in any index (even in
+	// a partial index's WHERE), and an index follows its column through a
+	// rename, so then every index is rebuilt; otherwise only the ones whose
+	// definition changed.
+	rebuildAll := len(drops) > 0 || len(converts) > 0 || len(renames) > 0
 	kept := map[string]bool{}
 	if !rebuildAll {
 		oldByName := map[string]string{}

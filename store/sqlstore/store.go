@@ -250,6 +250,21 @@ func (s *Store) Schema(ctx context.Context) (*core.Schema, error) {
 	})
 }
 
+// WriteStats counts the writer's work: Commits transactions committed for
+// Writes successful Write calls. Writes/Commits is the group-commit batch
+// size. Both are zero on PostgreSQL, which has no writer.
+type WriteStats struct {
+	Commits, Writes int64
+}
+
+// WriteStats returns the writer's counters.
+func (s *Store) WriteStats() WriteStats {
+	if s.writer == nil {
+		return WriteStats{}
+	}
+	return WriteStats{Commits: s.writer.commits.Load(), Writes: s.writer.writes.Load()}
+}
+
 // InvalidateSchema makes the next Schema call reload the collections, for
 // changes committed elsewhere (another node).
 func (s *Store) InvalidateSchema() { s.schema.invalidate() }

@@ -71,7 +71,10 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if err != nil {
 		return nil, err
 	}
-	return t.q.ExecContext(ctx, t.s.d.rebind(query), args...)
+	if len(args) > 0 {
+		query = t.s.d.rebind(query)
+	}
+	return t.q.ExecContext(ctx, query, args...)
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -79,7 +82,10 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	if err != nil {
 		return nil, err
 	}
-	return t.q.QueryContext(ctx, t.s.d.rebind(query), args...)
+	if len(args) > 0 {
+		query = t.s.d.rebind(query)
+	}
+	return t.q.QueryContext(ctx, query, args...)
 }
 
 func (t *tx) checkWrite() error {

@@ -23,6 +23,7 @@ const (
 	kindMulti
 	kindJSON
 	kindGeo
+	kindUnknown
 )
 
 func kindOf(f *core.Field) kind {
@@ -35,11 +36,16 @@ func kindOf(f *core.Field) kind {
 		return kindJSON
 	case core.FieldGeoPoint:
 		return kindGeo
+	case core.FieldText, core.FieldEmail, core.FieldURL, core.FieldEditor, core.FieldPassword,
+		core.FieldDate, core.FieldAutodate:
+		return kindText
+	case core.FieldSelect, core.FieldRelation, core.FieldFile:
+		if f.IsMulti() {
+			return kindMulti
+		}
+		return kindText
 	}
-	if f.IsMulti() {
-		return kindMulti
-	}
-	return kindText
+	return kindUnknown
 }
 
 func badValue(f *core.Field, v any) error {

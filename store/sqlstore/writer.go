@@ -31,6 +31,9 @@ type job struct {
 }
 
 type writer struct {
+	// Counters for WriteStats; first for 64-bit alignment.
+	commits, writes atomic.Int64
+
 	s        *Store
 	db       *sql.DB
 	maxBatch int
@@ -170,6 +173,8 @@ func (w *writer) run(batch []*job) {
 		answer(live, nil)
 		return
 	}
+	w.commits.Add(1)
+	w.writes.Add(int64(len(ok)))
 	txs := make([]*tx, len(ok))
 	for i, j := range ok {
 		txs[i] = j.tx

@@ -164,15 +164,22 @@ func testFieldChanges(t *testing.T, s core.Store) {
 	// Swap two names: the data follows the field ids.
 	swap := next.Clone()
 	swap.Fields[1].Name, swap.Fields[2].Name = "num", "headline"
-	swap.Indexes = []string{"CREATE INDEX `idx_items_title` ON `items` (`num`)"}
+	swap.Indexes = []string{"CREATE UNIQUE INDEX `idx_items_title` ON `items` (`num`)"}
 	save(t, s, next, swap)
 	got = findAll(t, s, swap)
 	equalValues(t, "after swap", got[0].Values, map[string]any{"id": "a", "num": "hello", "headline": 3.5, "done": false})
+	// The index is on the column now named num, not on the one that was.
+	insert(t, s, record(swap, map[string]any{"id": "b", "num": "other", "headline": 3.5}))
+	err := s.Write(ctxT(t), func(tx core.Tx) error {
+		return tx.Insert(ctxT(t), record(swap, map[string]any{"id": "c", "num": "hello"}))
+	})
+	wantUnique(t, err, "num")
+	write(t, s, func(tx core.Tx) error { return tx.Delete(ctxT(t), record(swap, map[string]any{"id": "b"})) })
 
 	// A case-only rename.
 	cased := swap.Clone()
 	cased.Fields[1].Name = "NUM"
-	cased.Indexes = []string{"CREATE INDEX `idx_items_title` ON `items` (`NUM`)"}
+	cased.Indexes = []string{"CREATE UNIQUE INDEX `idx_items_title` ON `items` (`NUM`)"}
 	save(t, s, swap, cased)
 	got = findAll(t, s, cased)
 	equalValues(t, "after case rename", got[0].Values, map[string]any{"id": "a", "NUM": "hello", "headline": 3.5, "done": false})
