@@ -114,6 +114,21 @@ func Normalize(c *core.Collection, exists func(id string) bool) {
 		if c.Auth == nil {
 			c.Auth = core.DefaultAuthOptions()
 		}
+		// Lists and maps sent as null still serialize as [] and {...}.
+		if c.Auth.OAuth2.Providers == nil {
+			c.Auth.OAuth2.Providers = []core.OAuth2Provider{}
+		}
+		if c.Auth.PasswordAuth.IdentityFields == nil {
+			c.Auth.PasswordAuth.IdentityFields = []string{}
+		}
+		if c.Auth.OAuth2.MappedFields == nil {
+			c.Auth.OAuth2.MappedFields = map[string]string{}
+		}
+		for _, k := range []string{"id", "name", "username", "avatarURL"} {
+			if _, ok := c.Auth.OAuth2.MappedFields[k]; !ok {
+				c.Auth.OAuth2.MappedFields[k] = ""
+			}
+		}
 		unsetMissingMappedFields(c)
 	} else {
 		c.Auth = nil

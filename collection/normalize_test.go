@@ -196,3 +196,26 @@ func TestEnsureSecrets(t *testing.T) {
 		t.Errorf("secret serialized")
 	}
 }
+
+func TestNormalizeAuthNulls(t *testing.T) {
+	c := create(t, `{"name":"m","type":"auth","oauth2":{"providers":null,"mappedFields":null},"passwordAuth":{"identityFields":null}}`, nil)
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		OAuth2 struct {
+			Providers    []any             `json:"providers"`
+			MappedFields map[string]string `json:"mappedFields"`
+		} `json:"oauth2"`
+		PasswordAuth struct {
+			IdentityFields []string `json:"identityFields"`
+		} `json:"passwordAuth"`
+	}
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.OAuth2.Providers == nil || back.PasswordAuth.IdentityFields == nil || len(back.OAuth2.MappedFields) != 4 {
+		t.Fatalf("nulls not normalized: %s", out)
+	}
+}
