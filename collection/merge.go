@@ -225,6 +225,7 @@ func Import(existing []*core.Collection, items []json.RawMessage, deleteMissing 
 		}
 		return cmp.Or(strings.Compare(a.New.Created, b.New.Created), strings.Compare(a.New.Updated, b.New.Updated))
 	})
+	toSave = relationTargetsFirst(toSave)
 	if deleteMissing {
 		for _, x := range existing {
 			if !matched[x.ID] && !x.System {
@@ -233,6 +234,50 @@ func Import(existing []*core.Collection, items []json.RawMessage, deleteMissing 
 		}
 	}
 	return toSave, toDelete, nil
+}
+
+// relationTargetsFirst reorders changes, otherwise keeping their order, so
+// that a collection comes after the collections of the batch its relation
+// fields point to: each is validated as it is saved, and a relation to a
+// collection not saved yet would be rejected. Views stay last. A cycle of
+// relations among new collections cannot be ordered; it is left as is.
+func relationTargetsFirst(changes []Change) []Change {
+	ids := map[string]bool{}
+	for _, ch := range changes {
+		if ch.New.ID != "" {
+			ids[ch.New.ID] = true
+		}
+	}
+	done := map[string]bool{}
+	ready := func(ch Change) bool {
+		for _, f := range ch.New.Fields {
+			if f != nil && f.Type == core.FieldRelation && f.CollectionID != ch.New.ID &&
+				ids[f.CollectionID] && !done[f.CollectionID] {
+				return false
+			}
+		}
+		return true
+	}
+	out := make([]Change, 0, len(changes))
+	rest := append([]Change{}, changes...)
+	for len(rest) > 0 {
+		pick := 0
+		for i, ch := range rest {
+			// A view never jumps ahead of a table.
+			if ch.New.Type == core.TypeView && rest[0].New.Type != core.TypeView {
+				break
+			}
+			if ready(ch) {
+				pick = i
+				break
+			}
+		}
+		ch := rest[pick]
+		rest = slices.Delete(rest, pick, pick+1)
+		done[ch.New.ID] = true
+		out = append(out, ch)
+	}
+	return out
 }
 
 // keepStoredFields appends the stored fields an import item left out. A

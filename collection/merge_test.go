@@ -272,3 +272,24 @@ func TestImportErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestImportOrdersRelationTargetsFirst(t *testing.T) {
+	save, _, err := Import(nil, raws(
+		`{"id":"v1","name":"v","type":"view","viewQuery":"SELECT id FROM a"}`,
+		`{"id":"a1","name":"a","fields":[{"name":"b","type":"relation","collectionId":"b1"},{"name":"me","type":"relation","collectionId":"a1"}]}`,
+		`{"id":"b1","name":"b","fields":[{"name":"c","type":"relation","collectionId":"c1"}]}`,
+		`{"id":"c1","name":"c"}`,
+		`{"id":"x1","name":"x","fields":[{"name":"y","type":"relation","collectionId":"y1"}]}`,
+		`{"id":"y1","name":"y","fields":[{"name":"x","type":"relation","collectionId":"x1"}]}`,
+	), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, ch := range save {
+		order = append(order, ch.New.Name)
+	}
+	if want := []string{"c", "b", "a", "x", "y", "v"}; !reflect.DeepEqual(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+}
