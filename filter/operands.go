@@ -289,7 +289,7 @@ func (e *emitter) jsonPath(ref frag, segs []string) frag {
 	case len(segs) == 0:
 		return ref
 	case numeric:
-		return cat("jsonb_path_query_first(", ref, ", ", param(jp.String(), "::text"), "::jsonpath)")
+		return cat("jsonb_path_query_first(", ref, ", ", param(jp.String(), "::text"), "::jsonpath, '{}'::jsonb, TRUE)")
 	}
 	return cat(ref, " #> ", param(append([]string{}, segs...), "::text[]"))
 }
