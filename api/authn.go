@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/plinthdb/plinth/app"
+	"github.com/plinthdb/plinth/core"
+)
+
+// authResponse is §6.1's shape.
+func (s *server) authResponse(w http.ResponseWriter, r *http.Request, req *app.Request, rec *core.Record, token string) error {
+	m := s.serialize(r, req, rec)
+	if email, ok := rec.Values["email"]; ok {
+		m["email"] = email
+	}
+	return s.respond(w, r, http.StatusOK, map[string]any{"token": token, "record": m})
+}
+
+// authCollection resolves {collection} to an auth collection (§6).
+func (s *server) authCollection(r *http.Request) (*core.Collection, error) {
+	c, err := s.collection(r)
+	if err != nil {
+		return nil, core.Errorf(core.ENotFound, "Missing or invalid collection context.")
+	}
+	if !c.IsAuth() {
+		return nil, core.Errorf(core.ENotFound, "Missing or invalid auth collection context.")
+	}
+	return c, nil
+}
+
+func (s *server) handleAuthWithPassword() http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		c, err := s.authCollection(r)
+		if err != nil {
+			return err
+		}
+		raw, err := readRawJSON(w, r)
+		if err != nil {
+			return err
+		}
+		var body struct {
+			Identity      string `json:"identity"`
+			Password      string `json:"password"`
+			IdentityField string `json:"identityField"`
+		}
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return core.Invalid("An error occurred while validating the submitted data.", nil)
+		}
+		rec, err := s.app.AuthWithPassword(r.Context(), c, body.Identity, body.Password, body.IdentityField)
+		if err != nil {
+			return err
+		}
+		req := s.request(r)
+		req.Context = "password"
+		if err := s.app.CheckAuthRule(r.Context(), req, rec); err != nil {
+			return err
+		}
+		token, err := s.app.AuthToken(rec)
+		if err != nil {
+			return err
+		}
+		req.Auth = rec
+		return s.authResponse(w, r, req, rec, token)
+	})
+}
+
+func (s *server) handleAuthRefresh() http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		c, err := s.authCollection(r)
+		if err != nil {
+			return err
+		}
+		req := s.request(r)
+		if req.Auth == nil {
+			return errAuthRequired
+		}
+		if req.Auth.Collection.ID != c.ID {
+			return core.Errorf(core.EForbidden, "The request requires auth record from %s collection.", c.Name)
+		}
+		if err := s.app.CheckAuthRule(r.Context(), req, req.Auth); err != nil {
+			return err
+		}
+		token, err := s.app.AuthToken(req.Auth)
+		if err != nil {
+			return err
+		}
+		return s.authResponse(w, r, req, req.Auth, token)
+	})
+}

@@ -1,0 +1,249 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/plinthdb/plinth/api"
+	"github.com/plinthdb/plinth/app"
+	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/store/postgres"
+	"github.com/plinthdb/plinth/store/sqlite"
+)
+
+// eachStore runs fn once per store: SQLite always, PostgreSQL when
+// PLINTH_TEST_POSTGRES is set. The same test body runs on both.
+func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		st, err := sqlite.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, newEnv(t, st))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		base := os.Getenv("PLINTH_TEST_POSTGRES")
+		if base == "" {
+			t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
+		}
+		st, err := postgres.Open(context.Background(), freshSchema(t, base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, newEnv(t, st))
+	})
+}
+
+// freshSchema creates a schema of its own for the test and returns a URL
+// that selects it; the schema is dropped when the test ends.
+func freshSchema(t *testing.T, base string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "plinth_api_" + hex.EncodeToString(b)
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE SCHEMA ` + name); err != nil {
+		t.Fatalf("create schema (is PostgreSQL reachable at PLINTH_TEST_POSTGRES?): %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.Exec(`DROP SCHEMA ` + name + ` CASCADE`)
+		db.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// testWriter sends server logs to the test log, so a 500 shows its cause.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+type env struct {
+	t     *testing.T
+	app   *app.App
+	srv   *httptest.Server
+	token string // a superuser token
+}
+
+const (
+	suEmail = "root@example.com"
+	suPass  = "a-long-password-1"
+)
+
+func newEnv(t *testing.T, st core.Store) *env {
+	t.Helper()
+	ctx := context.Background()
+	t.Cleanup(func() { st.Close() })
+	a := app.New(st, app.Options{})
+	if err := a.Bootstrap(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UpsertSuperuser(ctx, suEmail, suPass); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv := httptest.NewServer(api.NewServer(api.Config{App: a, Logger: logger}))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, app: a, srv: srv}
+	res := e.call("POST", "/api/collections/_superusers/auth-with-password", "",
+		map[string]any{"identity": suEmail, "password": suPass})
+	res.status(200)
+	e.token = res.str("token")
+	if e.token == "" {
+		t.Fatalf("no token in %s", res.raw)
+	}
+	return e
+}
+
+// response is one HTTP exchange's outcome.
+type response struct {
+	t    *testing.T
+	req  string
+	code int
+	raw  []byte
+	body any
+}
+
+// call sends body (JSON unless it is a string) and decodes the answer.
+func (e *env) call(method, path, token string, body any) *response {
+	e.t.Helper()
+	var rd io.Reader
+	ct := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case url.Values:
+		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := &response{t: e.t, req: method + " " + path, code: resp.StatusCode, raw: raw}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			e.t.Fatalf("%s: non-JSON body %q", r.req, raw)
+		}
+	}
+	return r
+}
+
+// su calls as the superuser.
+func (e *env) su(method, path string, body any) *response {
+	e.t.Helper()
+	return e.call(method, path, e.token, body)
+}
+
+func (r *response) status(want int) *response {
+	r.t.Helper()
+	if r.code != want {
+		r.t.Fatalf("%s: status %d, want %d; body %s", r.req, r.code, want, r.raw)
+	}
+	return r
+}
+
+// get walks a dotted path through the decoded body ("items.0.title").
+func (r *response) get(path string) any {
+	r.t.Helper()
+	var cur any = r.body
+	if path == "" {
+		return cur
+	}
+	for _, part := range strings.Split(path, ".") {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[part]
+			if !ok {
+				return nil
+			}
+			cur = v
+		case []any:
+			i := 0
+			for _, ch := range part {
+				i = i*10 + int(ch-'0')
+			}
+			if i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+func (r *response) str(path string) string {
+	r.t.Helper()
+	s, _ := r.get(path).(string)
+	return s
+}
+
+// has asserts that path holds want (compared as JSON).
+func (r *response) has(path string, want any) *response {
+	r.t.Helper()
+	got, _ := json.Marshal(r.get(path))
+	exp, _ := json.Marshal(want)
+	if !bytes.Equal(got, exp) {
+		r.t.Fatalf("%s: %s = %s, want %s; body %s", r.req, path, got, exp, r.raw)
+	}
+	return r
+}
+
+// code asserts the validation code of a field error in data.
+func (r *response) fieldCode(field, code string) *response {
+	r.t.Helper()
+	return r.has("data."+field+".code", code)
+}
+
+// absent asserts that path is missing.
+func (r *response) absent(path string) *response {
+	r.t.Helper()
+	if v := r.get(path); v != nil {
+		r.t.Fatalf("%s: %s present (%v); body %s", r.req, path, v, r.raw)
+	}
+	return r
+}

@@ -1,0 +1,26 @@
+package api
+
+import "net/http"
+
+// addRoutes is the map of the API.
+func addRoutes(mux *http.ServeMux, s *server) {
+	mux.Handle("GET /api/health", s.handleHealth())
+
+	mux.Handle("GET /api/collections", s.superuser(s.handleCollectionsList()))
+	mux.Handle("POST /api/collections", s.superuser(s.handleCollectionCreate()))
+	mux.Handle("PUT /api/collections/import", s.superuser(s.handleCollectionsImport()))
+	mux.Handle("GET /api/collections/meta/scaffolds", s.superuser(s.handleScaffolds()))
+	mux.Handle("GET /api/collections/{collection}", s.superuser(s.handleCollectionView()))
+	mux.Handle("PATCH /api/collections/{collection}", s.superuser(s.handleCollectionUpdate()))
+	mux.Handle("DELETE /api/collections/{collection}", s.superuser(s.handleCollectionDelete()))
+	mux.Handle("DELETE /api/collections/{collection}/truncate", s.superuser(s.handleCollectionTruncate()))
+
+	mux.Handle("GET /api/collections/{collection}/records", s.handleRecordsList())
+	mux.Handle("POST /api/collections/{collection}/records", s.handleRecordCreate())
+	mux.Handle("GET /api/collections/{collection}/records/{id}", s.handleRecordView())
+	mux.Handle("PATCH /api/collections/{collection}/records/{id}", s.handleRecordUpdate())
+	mux.Handle("DELETE /api/collections/{collection}/records/{id}", s.handleRecordDelete())
+
+	mux.Handle("POST /api/collections/{collection}/auth-with-password", s.handleAuthWithPassword())
+	mux.Handle("POST /api/collections/{collection}/auth-refresh", s.handleAuthRefresh())
+}
