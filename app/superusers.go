@@ -51,7 +51,6 @@ func (a *App) HasSuperusers(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
-
 // superuserRequest acts as a superuser for CLI operations.
 func (a *App) superuserRequest(c *core.Collection) *Request {
 	return &Request{Auth: &core.Record{Collection: c, Values: map[string]any{"id": ""}}, Context: "default"}

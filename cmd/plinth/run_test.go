@@ -65,7 +65,9 @@ func TestServeSuperuserAndShutdown(t *testing.T) {
 	defer cancel()
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(sctx, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, noEnv, stdout, io.Discard) }()
+	go func() {
+		done <- run(sctx, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, noEnv, stdout, io.Discard)
+	}()
 
 	addr := regexp.MustCompile(`Server started at (http://[0-9.:]+)`)
 	var base string
@@ -110,7 +112,9 @@ func TestServeSuperuserAndShutdown(t *testing.T) {
 	sctx2, cancel2 := context.WithCancel(ctx)
 	stdout2 := &syncBuffer{}
 	done2 := make(chan error, 1)
-	go func() { done2 <- run(sctx2, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, noEnv, stdout2, io.Discard) }()
+	go func() {
+		done2 <- run(sctx2, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, noEnv, stdout2, io.Discard)
+	}()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(stdout2.String(), "Server started"); {
 		time.Sleep(20 * time.Millisecond)
 	}
