@@ -610,7 +610,7 @@ func (r *resolver) call(n *Call) (operand, error) {
 					return nil, errorf("The modifiers of strftime() must be text literals.")
 				}
 			}
-			o, err := r.operand(a, 1)
+			o, err := r.funcArg(a, n.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -629,7 +629,7 @@ func (r *resolver) call(n *Call) (operand, error) {
 			if _, ok := a.(*Text); ok {
 				return nil, errorf("The arguments of geoDistance() must be numbers or fields.")
 			}
-			o, err := r.operand(a, 1)
+			o, err := r.funcArg(a, n.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -638,6 +638,21 @@ func (r *resolver) call(n *Call) (operand, error) {
 		return c, nil
 	}
 	return nil, errorf("Unknown function %q; the available functions are strftime() and geoDistance().", n.Name)
+}
+
+// funcArg resolves a function argument, which must be single-valued.
+func (r *resolver) funcArg(a Operand, fn string) (operand, error) {
+	o, err := r.operand(a, 1)
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := o.(*pathOperand); ok && (p.multi() || p.root == rootCollection) {
+		return nil, errorf("%s() cannot take a multi-valued argument such as %q.", fn, a.(*Identifier).Name)
+	}
+	if q, ok := o.(*reqOperand); ok && q.mod == "each" {
+		return nil, errorf("%s() cannot take a multi-valued argument such as %q.", fn, a.(*Identifier).Name)
+	}
+	return o, nil
 }
 
 // compileExpr parses and resolves src.
