@@ -360,6 +360,20 @@ var execCases = []execCase{
 	{src: `@request.body.readers.name ?= author.name`, body: map[string]any{"readers": []string{"u2", "u3"}}, want: []string{"p2", "p4"}},
 	{src: `@request.query.page = "2" && @request.headers.x_token = "abc" && @request.method = "PATCH"`, want: all},
 	{src: `@request.query.nope = null && @request.context = "default"`, want: all},
+	// mixed classes and affinities, where PostgreSQL takes the generic path
+	{src: `readers.age > author.age`, want: []string{"p5"}},
+	{src: `meta.n < views`, want: []string{"p1", "p4"}},
+	{src: `title > meta.s`, want: []string{"p2"}},
+	{src: `views ~ "5"`, want: []string{"p2", "p5"}},
+	{src: `published ~ "1"`, want: []string{"p1", "p4", "p5"}},
+	{src: `views:lower = "5.5"`, want: []string{"p2"}},
+	{src: `loc ~ "23.3"`, want: []string{"p1", "p3"}},
+	{src: `readers:each = author`, want: []string{"p2", "p3"}},
+	{src: `@request.body.published = published`, body: map[string]any{"published": true}, want: []string{"p1", "p4", "p5"}},
+	{src: `@request.query.page > 1`, want: all},
+	{src: `@request.query.page = 2`, want: []string{}},
+	{src: `@request.auth.age > views`, auth: "u1", want: []string{"p1", "p2", "p3", "p5"}},
+	{src: `strftime("%w", created) = "5"`, want: []string{"p1"}},
 	// Client filters of non-superusers: list rules of joined collections
 	// (users: verified or self), no hidden fields, email visibility.
 	{src: `readers.name ?= "Bob"`, client: true, auth: "u1", want: []string{}},
