@@ -64,8 +64,9 @@
 //   - every parameter carries an explicit cast (?::text,
 //     ?::double precision, ?::boolean, ?::jsonb, ?::text[]);
 //   - same-class comparisons are native (text with COLLATE "C" for
-//     ordering, matching SQLite's byte order; bool columns as booleans or
-//     ::int);
+//     ordering, matching SQLite's byte order, except date columns whose
+//     canonical values sort alike under any collation, so indexes stay
+//     usable; bool columns as booleans or ::int);
 //   - anything else (a number column against non-numeric text, JSON
 //     values of unknown type, text against numbers) goes through
 //     plinth_cmp(jsonb, jsonb), which orders two values as SQLite does,

@@ -390,7 +390,7 @@ func (e *emitter) raw(op string, a, b scalar) frag {
 		}
 		return cat(e.pgNum(a), " "+pgOp+" ", e.pgNum(b))
 	case a.cls == clsText && b.cls == clsText && !numericAffinityApplies(a, b):
-		if op == "=" || op == "<>" || op == "IS NOT" {
+		if op == "=" || op == "<>" || op == "IS NOT" || collationFree(a, b) {
 			return cat(e.pgText(a), " "+pgOp+" ", e.pgText(b))
 		}
 		return cat(e.pgText(a), ` COLLATE "C" `+pgOp+" ", e.pgText(b))
@@ -401,6 +401,12 @@ func (e *emitter) raw(op string, a, b scalar) frag {
 		return cat(cmp, " IS DISTINCT FROM 0")
 	}
 	return cat(cmp, " "+op+" 0")
+}
+
+// collationFree reports whether ordering a and b gives the same answer
+// under any collation: a date column against a date column or a literal.
+func collationFree(a, b scalar) bool {
+	return (a.canonical || b.canonical) && (a.canonical || a.lit != nil) && (b.canonical || b.lit != nil)
 }
 
 func boolOperand(s scalar) bool { return s.lit == nil && s.pg == pgBool }

@@ -255,6 +255,7 @@ func (e *emitter) termValue(alias string, t term, nullable bool) (scalar, *frag)
 		s = scalar{f: ref, cls: clsNum, aff: affNum, pg: pgBool}
 	default:
 		s = scalar{f: ref, cls: clsText, aff: affText, pg: pgText}
+		s.canonical = f.Type == core.FieldDate || f.Type == core.FieldAutodate
 	}
 	s.nullable = s.nullable || nullable
 	if t.mod == "lower" {

@@ -95,14 +95,23 @@ func sortTerm(e *emitter, name string, o Options, dir string) ([]core.SQL, error
 		f := cat(s.f, dir)
 		return []core.SQL{{Text: f.s, Args: f.args}}, nil
 	}
-	nulls := " NULLS FIRST"
-	if dir == " DESC" {
+	// SQLite puts NULLs first ascending; a column that cannot be NULL
+	// needs no clause, which keeps PostgreSQL's index scans usable.
+	nulls := ""
+	switch {
+	case s.nullable && dir == " DESC":
 		nulls = " NULLS LAST"
+	case s.nullable:
+		nulls = " NULLS FIRST"
 	}
 	var fs []frag
 	switch s.pg {
 	case pgText:
-		fs = []frag{cat(s.f, ` COLLATE "C"`, dir, nulls)}
+		if s.canonical {
+			fs = []frag{cat(s.f, dir, nulls)}
+		} else {
+			fs = []frag{cat(s.f, ` COLLATE "C"`, dir, nulls)}
+		}
 	case pgJSON:
 		// SQLite orders JSON values NULL < numbers < text: sort by class,
 		// then number, then text.

@@ -306,6 +306,10 @@ type scalar struct {
 	aff      aff
 	pg       pgType
 	nullable bool
+	// canonical marks date columns: their values ('' or the canonical
+	// datetime format) sort the same under any collation, so PostgreSQL
+	// can compare and sort them without COLLATE "C" and use its indexes.
+	canonical bool
 }
 
 func litScalar(l *lit) scalar {
