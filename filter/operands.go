@@ -107,7 +107,7 @@ func (e *emitter) walk(p *pathOperand, st start) (val, error) {
 				src, srcMulti, srcAff = e.jsonParam(jsonStrings(st.ids)), true, affNone
 			case i == 0 && st.fromIDs:
 				srcMulti, srcAff = false, affNone
-				src = frag{s: "NULL"}
+				src = frag{s: "NULL" + e.cast("::text")}
 				if st.id != nil {
 					src = param(*st.id, e.cast("::text"))
 				}

@@ -118,7 +118,6 @@ type reqOperand struct {
 	path  []string // json path (body, auth) or relation path (auth)
 	mod   string
 	field *core.Field // body: the collection field named key, if any
-	rel   *pathOperand
 }
 
 // colJoin is one @collection join, shared by every reference to the same
@@ -158,11 +157,11 @@ func (r *resolver) expr(e Expr) (bnode, error) {
 		}
 		return &orNode{l, rt}, nil
 	case *Comparison:
-		l, err := r.operand(n.Left, 0)
+		l, err := r.operand(n.Left)
 		if err != nil {
 			return nil, err
 		}
-		rt, err := r.operand(n.Right, 0)
+		rt, err := r.operand(n.Right)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +170,7 @@ func (r *resolver) expr(e Expr) (bnode, error) {
 	return nil, errorf("Invalid filter.")
 }
 
-func (r *resolver) operand(o Operand, depth int) (operand, error) {
+func (r *resolver) operand(o Operand) (operand, error) {
 	switch n := o.(type) {
 	case *Text:
 		return &litOperand{textLit(n.Value)}, nil
@@ -496,6 +495,9 @@ func (r *resolver) request(name string) (operand, error) {
 		if r.o.Collection != nil {
 			q.field = r.o.Collection.Field(q.key)
 		}
+		if q.field != nil {
+			q.key = q.field.Name // the body is keyed by field names
+		}
 		return r.bodyOperand(q, name)
 	case "auth":
 		if len(rest) == 0 {
@@ -642,7 +644,7 @@ func (r *resolver) call(n *Call) (operand, error) {
 
 // funcArg resolves a function argument, which must be single-valued.
 func (r *resolver) funcArg(a Operand, fn string) (operand, error) {
-	o, err := r.operand(a, 1)
+	o, err := r.operand(a)
 	if err != nil {
 		return nil, err
 	}
