@@ -10,14 +10,18 @@ import (
 // Compiled is a parsed and resolved expression, ready to be bound to a
 // request. It is immutable and safe for concurrent use.
 type Compiled struct {
-	src    string
-	expr   *compiledExpr
-	opts   Options
-	static *core.SQL // the SQL when it does not depend on the request
+	src     string
+	opts    Options
+	root    bnode // request-independent subtrees already written
+	joins   []*colJoin
+	aliases map[*colJoin]string
+	seq     int       // aliases used at Compile time
+	static  *core.SQL // the whole SQL when nothing depends on the request
 }
 
-// Compile parses src and resolves it against o. The result can be cached
-// for as long as the schema does not change.
+// Compile parses src and resolves it against o, and writes the SQL of
+// everything that does not depend on the request. The result can be
+// cached for as long as the schema does not change.
 func Compile(src string, o Options) (c *Compiled, err error) {
 	defer recoverInternal(&err)
 	if o.Dialect != core.SQLite && o.Dialect != core.Postgres {
@@ -30,14 +34,18 @@ func Compile(src string, o Options) (c *Compiled, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c = &Compiled{src: src, expr: ce, opts: o}
-	if !ce.dynamic {
-		sql, err := c.emit(&Request{})
-		if err != nil {
-			return nil, err
-		}
-		c.static = &sql
+	e := newEmitter(o.Dialect, o.Schema, nil)
+	e.openJoins(ce.joins)
+	root, err := e.freeze(ce.root)
+	if err != nil {
+		return nil, err
 	}
+	c = &Compiled{src: src, opts: o, root: root, joins: ce.joins, aliases: e.joinAlias}
+	if s, ok := root.(*staticNode); ok {
+		f := e.wrapJoins(ce.joins, s.f)
+		c.static = &core.SQL{Text: f.s, Args: f.args}
+	}
+	c.seq = e.seq
 	return c, nil
 }
 
@@ -51,15 +59,16 @@ func (c *Compiled) Bind(req *Request) (sql core.SQL, err error) {
 	if c.static != nil {
 		return core.SQL{Text: c.static.Text, Args: append([]any(nil), c.static.Args...)}, nil
 	}
-	return c.emit(req)
-}
-
-func (c *Compiled) emit(req *Request) (core.SQL, error) {
 	e := newEmitter(c.opts.Dialect, c.opts.Schema, req)
-	f, err := e.expr(c.expr, core.MainAlias)
+	e.seq = c.seq
+	for j, a := range c.aliases {
+		e.joinAlias[j] = a
+	}
+	body, err := e.node(c.root)
 	if err != nil {
 		return core.SQL{}, err
 	}
+	f := e.wrapJoins(c.joins, body)
 	return core.SQL{Text: f.s, Args: f.args}, nil
 }
 

@@ -370,3 +370,38 @@ func TestCompileSortErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestBindConcurrent(t *testing.T) {
+	o := opts(core.Postgres, "posts", FilterKind, false)
+	c, err := Compile(`readers.name ?= @request.auth.name && @collection.posts.id != "" || author.name = "x"`, opts(core.Postgres, "posts", RuleKind, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Compile(`readers.name ?= "Bob" && title ~ @request.query.q`, o)
+	if err == nil {
+		t.Fatal("client filter with @request compiled")
+	}
+	c2, err = Compile(`readers.name ?= "Bob" && created > @now`, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := testRequest(o.Schema)
+	want1, _ := c.Bind(req)
+	want2, _ := c2.Bind(req)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 100; j++ {
+				got1, err1 := c.Bind(req)
+				got2, err2 := c2.Bind(req)
+				if err1 != nil || err2 != nil || got1.Text != want1.Text || got2.Text != want2.Text {
+					t.Error("concurrent Bind differs")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

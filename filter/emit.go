@@ -48,22 +48,111 @@ func (e *emitter) expr(ce *compiledExpr, rootAlias string) (frag, error) {
 	saved := e.root
 	e.root = rootAlias
 	defer func() { e.root = saved }()
-	var joins []frag
-	for _, j := range ce.joins {
-		a := e.alias("_c")
-		e.joinAlias[j] = a
-		joins = append(joins, frag{s: " LEFT JOIN " + quoteIdent(j.coll.Name) + " " + quoteIdent(a) + " ON TRUE"})
-	}
+	e.openJoins(ce.joins)
 	body, err := e.node(ce.root)
-	if err != nil || len(joins) == 0 {
+	if err != nil {
 		return body, err
 	}
-	d := e.alias("_d")
-	return cat("EXISTS (SELECT 1 FROM (SELECT 1) ", quoteIdent(d), joins, " WHERE ", body, ")"), nil
+	return e.wrapJoins(ce.joins, body), nil
+}
+
+// openJoins gives each @collection join its alias.
+func (e *emitter) openJoins(joins []*colJoin) {
+	for _, j := range joins {
+		e.joinAlias[j] = e.alias("_c")
+	}
+}
+
+func (e *emitter) wrapJoins(joins []*colJoin, body frag) frag {
+	if len(joins) == 0 {
+		return body
+	}
+	parts := []any{"EXISTS (SELECT 1 FROM (SELECT 1) ", quoteIdent(e.alias("_d"))}
+	for _, j := range joins {
+		parts = append(parts, " LEFT JOIN "+quoteIdent(j.coll.Name)+" "+quoteIdent(e.joinAlias[j])+" ON TRUE")
+	}
+	return cat(append(parts, " WHERE ", body, ")")...)
+}
+
+// staticNode is a subtree already written at Compile time because it does
+// not depend on the request.
+type staticNode struct{ f frag }
+
+// freeze writes the request-independent subtrees of n once, so that Bind
+// only writes what depends on the request. Aliases written here are
+// numbered before any alias Bind writes.
+func (e *emitter) freeze(n bnode) (bnode, error) {
+	switch n := n.(type) {
+	case *andNode, *orNode:
+		var l, r bnode
+		op := " AND "
+		if a, ok := n.(*andNode); ok {
+			l, r = a.l, a.r
+		} else {
+			o := n.(*orNode)
+			l, r, op = o.l, o.r, " OR "
+		}
+		l, err := e.freeze(l)
+		if err != nil {
+			return nil, err
+		}
+		r, err = e.freeze(r)
+		if err != nil {
+			return nil, err
+		}
+		ls, lok := l.(*staticNode)
+		rs, rok := r.(*staticNode)
+		switch {
+		case lok && rok:
+			return &staticNode{cat("(", ls.f, op, rs.f, ")")}, nil
+		case op == " AND ":
+			return &andNode{l, r}, nil
+		}
+		return &orNode{l, r}, nil
+	case *cmpNode:
+		if dynamicOperand(n.l) || dynamicOperand(n.r) {
+			return n, nil
+		}
+		f, err := e.node(n)
+		if err != nil {
+			return nil, err
+		}
+		return &staticNode{f}, nil
+	}
+	return n, nil
+}
+
+// dynamicOperand reports whether o depends on the request.
+func dynamicOperand(o operand) bool {
+	switch o := o.(type) {
+	case *macroOperand, *reqOperand:
+		return true
+	case *callOperand:
+		if o.name == "strftime" && len(o.args) == 1 {
+			return true // formats the request time
+		}
+		for _, a := range o.args {
+			if dynamicOperand(a) {
+				return true
+			}
+		}
+	case *pathOperand:
+		if o.root == rootIDs {
+			return true
+		}
+		for _, s := range o.steps {
+			if s.rule != nil && s.rule.dynamic {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (e *emitter) node(n bnode) (frag, error) {
 	switch n := n.(type) {
+	case *staticNode:
+		return n.f, nil
 	case *andNode, *orNode:
 		var l, r bnode
 		op := " AND "
