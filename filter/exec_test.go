@@ -443,6 +443,40 @@ func runExec(t *testing.T, tdb *testDB) {
 		}
 	}
 	runSorts(t, tdb)
+	runNestedRule(t, tdb)
+}
+
+// runNestedRule: a list rule that itself joins @collection, applied to the
+// rows a client filter's relation hop enters.
+func runNestedRule(t *testing.T, tdb *testDB) {
+	s := testSchema()
+	s.Find("users").ListRule = core.String(`@collection.members.user ?= id && @collection.members.role ?= "admin" && @request.auth.id != ""`)
+	for src, want := range map[string][]string{
+		`readers.name ?= "Bob"`:                     {},
+		`readers.name ?= "Ann"`:                     {"p1", "p4"},
+		`author.name = "Ann" || readers.name = "x"`: {"p1", "p5"},
+	} {
+		c, err := Compile(src, Options{Dialect: tdb.dialect, Collection: s.Find("posts"), Schema: s, Kind: FilterKind})
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		where, err := c.Bind(execRequest(s, "u2", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tdb.ids(t, "posts", where, nil)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", src, err, where.Text)
+		}
+		sort.Strings(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, want %v\n%s %v", src, got, want, where.Text, where.Args)
+		}
+		guest, _ := c.Bind(execRequest(s, "", nil))
+		if got, err := tdb.ids(t, "posts", guest, nil); err != nil || len(got) != 0 {
+			t.Errorf("%s as guest: %v %v", src, got, err)
+		}
+	}
 }
 
 var sortCases = []struct {
