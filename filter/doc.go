@@ -10,8 +10,9 @@
 // back-relation, macro or @request/@collection reference, so identifiers
 // in the SQL come from the schema (an allowlist) and are always quoted,
 // while every value, JSON path and LIKE pattern is a '?' parameter.
-// Compile does the expensive work once; the result can be cached (Cache)
-// per schema version. Bind then writes the SQL for one request: it fills
+// Compile does the expensive work once, including writing the SQL of every
+// comparison that does not depend on the request; the result can be cached
+// (Cache) per schema version. Bind then writes the rest for one request:
 // the date macros from Request.Now and the @request.* values, which are
 // known only then (the collection of the authenticated record, for
 // instance, decides what @request.auth.<relation>.<field> joins).
@@ -77,8 +78,20 @@
 //
 // The helper functions are listed by PostgresFunctions; the postgres store
 // creates them in its migrations. Rebind turns '?' into $n for PostgreSQL.
-// The execution tests run the same filters on both engines and compare
-// the returned ids; FuzzCompile checks that no input text reaches the SQL.
+// The execution tests run the same filters on both engines against
+// expected ids, TestDifferential checks that thousands of operand and
+// operator pairings return the same rows on both, and FuzzCompile checks
+// that nothing panics and no input text reaches the SQL.
+//
+// # Known differences
+//
+// JSON text is compared as compact JSON, but PostgreSQL's jsonb reorders
+// object keys and normalizes numbers (1e2 is 100), so comparing or
+// matching the raw text of JSON objects can differ from SQLite.
+// plinth_strftime covers the usual conversions and modifiers of SQLite's
+// strftime (not 'auto', 'julianday', 'ceiling'/'floor' or time offsets
+// such as '+01:30'). Sorts do not apply the list rules of the collections
+// a sort path enters: a sort has no request to bind them to.
 //
 // # Storage assumptions
 //
