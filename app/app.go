@@ -32,6 +32,8 @@ type App struct {
 	now     func() time.Time
 	rand    io.Reader
 	hash    func(string) (string, error)
+
+	settings settingsCache // settings.go
 }
 
 // New returns an App over store.
