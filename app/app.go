@@ -34,6 +34,7 @@ type App struct {
 	hash    func(string) (string, error)
 
 	settings settingsCache // settings.go
+	logins   loginThrottle // loginthrottle.go
 }
 
 // New returns an App over store.
