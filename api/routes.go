@@ -23,4 +23,9 @@ func addRoutes(mux *http.ServeMux, s *server) {
 
 	mux.Handle("POST /api/collections/{collection}/auth-with-password", s.handleAuthWithPassword())
 	mux.Handle("POST /api/collections/{collection}/auth-refresh", s.handleAuthRefresh())
+
+	mux.Handle("GET /api/settings", s.superuser(s.handleSettingsView()))
+	mux.Handle("PATCH /api/settings", s.superuser(s.handleSettingsUpdate()))
+	mux.Handle("POST /api/settings/test/s3", s.superuser(s.handleSettingsTestS3()))
+	mux.Handle("POST /api/settings/test/email", s.superuser(s.handleSettingsTestEmail()))
 }
