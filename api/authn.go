@@ -47,7 +47,7 @@ func (s *server) handleAuthWithPassword() http.Handler {
 		if err := json.Unmarshal(raw, &body); err != nil {
 			return core.Invalid("An error occurred while validating the submitted data.", nil)
 		}
-		rec, err := s.app.AuthWithPassword(r.Context(), c, body.Identity, body.Password, body.IdentityField)
+		rec, err := s.app.AuthWithPasswordFrom(r.Context(), s.clientIP(r), c, body.Identity, body.Password, body.IdentityField)
 		if err != nil {
 			return err
 		}

@@ -15,14 +15,14 @@ func addRoutes(mux *http.ServeMux, s *server) {
 	mux.Handle("DELETE /api/collections/{collection}", s.superuser(s.handleCollectionDelete()))
 	mux.Handle("DELETE /api/collections/{collection}/truncate", s.superuser(s.handleCollectionTruncate()))
 
-	mux.Handle("GET /api/collections/{collection}/records", s.handleRecordsList())
-	mux.Handle("POST /api/collections/{collection}/records", s.handleRecordCreate())
-	mux.Handle("GET /api/collections/{collection}/records/{id}", s.handleRecordView())
-	mux.Handle("PATCH /api/collections/{collection}/records/{id}", s.handleRecordUpdate())
-	mux.Handle("DELETE /api/collections/{collection}/records/{id}", s.handleRecordDelete())
+	mux.Handle("GET /api/collections/{collection}/records", s.limit(s.handleRecordsList(), "list"))
+	mux.Handle("POST /api/collections/{collection}/records", s.limit(s.handleRecordCreate(), "create"))
+	mux.Handle("GET /api/collections/{collection}/records/{id}", s.limit(s.handleRecordView(), "view"))
+	mux.Handle("PATCH /api/collections/{collection}/records/{id}", s.limit(s.handleRecordUpdate(), "update"))
+	mux.Handle("DELETE /api/collections/{collection}/records/{id}", s.limit(s.handleRecordDelete(), "delete"))
 
-	mux.Handle("POST /api/collections/{collection}/auth-with-password", s.handleAuthWithPassword())
-	mux.Handle("POST /api/collections/{collection}/auth-refresh", s.handleAuthRefresh())
+	mux.Handle("POST /api/collections/{collection}/auth-with-password", s.limit(s.handleAuthWithPassword(), "authWithPassword", "auth"))
+	mux.Handle("POST /api/collections/{collection}/auth-refresh", s.limit(s.handleAuthRefresh(), "authRefresh"))
 
 	mux.Handle("GET /api/settings", s.superuser(s.handleSettingsView()))
 	mux.Handle("PATCH /api/settings", s.superuser(s.handleSettingsUpdate()))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/ratelimit"
 )
 
 // Config holds what the server needs. Now and Rand are injected so tests
@@ -27,16 +28,20 @@ type server struct {
 	app *app.App
 	log *slog.Logger
 	mux *http.ServeMux
+	// limiter holds this node's rate-limit counters (ratelimit.go).
+	limiter *ratelimit.Limiter
 }
 
 // NewServer returns the API handler.
 func NewServer(cfg Config) http.Handler {
 	s := &server{app: cfg.App, log: cfg.Logger, mux: http.NewServeMux()}
+	s.limiter = ratelimit.NewLimiter(s.now, 0)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	addRoutes(s.mux, s)
 	var h http.Handler = http.HandlerFunc(s.dispatch)
+	h = s.superuserIPs(h)
 	h = s.loadAuth(h)
 	h = commonHeaders(h)
 	h = s.recoverPanics(h)
@@ -47,13 +52,21 @@ func NewServer(cfg Config) http.Handler {
 // dispatch routes through the mux but answers unknown paths and known
 // paths with a wrong method with the JSON 404 PocketBase gives (no 405).
 func (s *server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		s.fail(w, r, errNotFound)
 		return
+	}
+	// Routes with action tags limit themselves (ratelimit.go).
+	if _, tagged := h.(*limitedHandler); !tagged {
+		if err := s.checkPathLimit(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	// ServeHTTP (not the matched handler) so that path values are set.
 	s.mux.ServeHTTP(w, r)

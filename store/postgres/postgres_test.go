@@ -16,7 +16,7 @@ import (
 )
 
 // testURL returns PLINTH_TEST_POSTGRES or skips the test.
-func testURL(t *testing.T) string {
+func testURL(t testing.TB) string {
 	u := os.Getenv("PLINTH_TEST_POSTGRES")
 	if u == "" {
 		t.Skip("PostgreSQL tests need PLINTH_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
@@ -26,7 +26,9 @@ func testURL(t *testing.T) string {
 
 // freshSchema creates an empty schema dropped when the test ends, and
 // returns a URL whose connections use it.
-func freshSchema(t *testing.T) string {
+func freshSchema(t *testing.T) string { return freshSchemaTB(t) }
+
+func freshSchemaTB(t testing.TB) string {
 	base := testURL(t)
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -149,4 +151,17 @@ func TestUniqueViolationParsing(t *testing.T) {
 	if !ok || uv.Index != "idx_u_email" || uv.Columns != nil {
 		t.Errorf("parsed violation %+v", uv)
 	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	if os.Getenv("PLINTH_TEST_POSTGRES") == "" {
+		b.Skip("PostgreSQL benchmarks need PLINTH_TEST_POSTGRES")
+	}
+	storetest.Bench(b, func(b *testing.B) core.Store {
+		s, err := Open(context.Background(), freshSchemaTB(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -240,6 +241,52 @@ func TestPragmas(t *testing.T) {
 		// Double-quoted strings are off: an unknown quoted name is an error.
 		if _, _, err := tx.Query(context.Background(), core.SQL{Text: `SELECT "nope"`}); err == nil {
 			t.Error(`SELECT "nope" worked`)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) core.Store {
+		s, err := Open(context.Background(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
+
+// A callback that ends its goroutine (t.FailNow does) must not take the
+// writer with it.
+func TestWriterSurvivesGoexit(t *testing.T) {
+	s := openT(t, t.TempDir())
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Write(context.Background(), func(tx core.Tx) error {
+			if err := tx.SetParam(context.Background(), "k", []byte(`1`)); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Write reported success")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write never returned")
+	}
+	if err := s.Write(context.Background(), func(tx core.Tx) error { return tx.SetParam(context.Background(), "j", []byte(`2`)) }); err != nil {
+		t.Fatalf("write after Goexit: %v", err)
+	}
+	err := s.Read(context.Background(), func(tx core.Tx) error {
+		if v, _ := tx.Param(context.Background(), "k"); v != nil {
+			t.Errorf("the exited write committed: %s", v)
 		}
 		return nil
 	})

@@ -88,13 +88,20 @@ func (d dialect) columnDef(f *core.Field) (string, error) {
 	return "", core.Errorf(core.EInvalid, "field %q has unknown type %q", f.Name, f.Type)
 }
 
-// limitClause renders LIMIT/OFFSET with bound parameters.
+// limitClause renders LIMIT/OFFSET with bound parameters, except SQLite's
+// LIMIT: SQLite plans with a bound LIMIT's value, so binding one expires
+// the statement and every execution parses it twice. The limit is an int
+// of ours, written as a literal.
 func (d dialect) limitClause(limit, offset int) (string, []any) {
 	var b strings.Builder
 	var args []any
 	if limit > 0 {
-		b.WriteString(" LIMIT ?")
-		args = append(args, limit)
+		if d.pg() {
+			b.WriteString(" LIMIT ?")
+			args = append(args, limit)
+		} else {
+			b.WriteString(" LIMIT " + strconv.Itoa(limit))
+		}
 	}
 	if offset > 0 {
 		if limit <= 0 && !d.pg() {

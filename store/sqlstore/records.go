@@ -301,6 +301,7 @@ func (t *tx) Delete(ctx context.Context, r *core.Record) error {
 	if len(recs) == 0 {
 		return core.ErrNotFound
 	}
+	t.dirty = true
 	t.events = append(t.events, core.Event{Collection: c, Action: core.ActionDelete, Record: recs[0]})
 	return nil
 }

@@ -76,7 +76,8 @@ type Store struct {
 	cfg    Config
 	d      dialect
 	db     *sql.DB
-	writer *writer // nil on PostgreSQL
+	writer *writer    // nil on PostgreSQL
+	reads  *stmtCache // SQLite's read pool statements; nil on PostgreSQL
 	schema schemaCache
 	subs   subscribers
 	closed atomic.Bool
@@ -126,7 +127,13 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	if cfg.WriteDB != nil {
-		s.writer = startWriter(s, cfg.WriteDB, cfg.MaxBatch)
+		s.writer, err = startWriter(ctx, s, cfg.WriteDB, cfg.MaxBatch)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !d.pg() {
+		s.reads = newStmtCache(cfg.DB.PrepareContext, true, stmtCacheSize)
 	}
 	return s, nil
 }
@@ -141,6 +148,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 var errClosed = errors.New("sqlstore: store is closed")
 
+// stmtCacheSize bounds each prepared statement cache.
+const stmtCacheSize = 256
+
 // Close stops the writer and closes the databases.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
@@ -148,8 +158,10 @@ func (s *Store) Close() error {
 	}
 	var errs []error
 	if s.writer != nil {
-		s.writer.stop()
-		errs = append(errs, s.cfg.WriteDB.Close())
+		errs = append(errs, s.writer.stop(), s.cfg.WriteDB.Close())
+	}
+	if s.reads != nil {
+		s.reads.close()
 	}
 	errs = append(errs, s.db.Close())
 	return errors.Join(errs...)
@@ -181,7 +193,7 @@ func (s *Store) Read(ctx context.Context, fn func(core.Tx) error) error {
 		return err
 	}
 	defer sqlTx.Rollback()
-	t.q = sqlTx
+	t.q, t.sqlTx, t.stmts = sqlTx, sqlTx, s.reads
 	err = callFn(fn, t)
 	t.done = true
 	return err
@@ -203,6 +215,8 @@ func (s *Store) Write(ctx context.Context, fn func(core.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// Also on runtime.Goexit in fn; a no-op after Commit.
+	defer sqlTx.Rollback()
 	t := &tx{s: s, q: sqlTx, write: true}
 	err = callFn(fn, t)
 	t.done = true
@@ -210,7 +224,6 @@ func (s *Store) Write(ctx context.Context, fn func(core.Tx) error) error {
 		err = ctx.Err()
 	}
 	if err != nil {
-		sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -38,9 +38,17 @@ type tx struct {
 	jobCtx context.Context
 	done   bool
 
+	// SQLite: prepared statements by SQL text. With sqlTx set (reads),
+	// the pool's statements are bound to the transaction, once per text.
+	stmts   *stmtCache
+	sqlTx   *sql.Tx
+	txStmts map[string]*sql.Stmt
+
 	events        []core.Event
 	schemaChanged bool
 	savepoints    int
+	// dirty: a write statement has succeeded in this transaction.
+	dirty bool
 }
 
 var _ core.Tx = (*tx)(nil)
@@ -66,12 +74,18 @@ func (t *tx) stmtCtx(ctx context.Context) (context.Context, error) {
 	return ctx, nil
 }
 
+// exec and query run a statement of the store's own. Those with arguments
+// recur with other values, so they use the prepared statement cache where
+// there is one; the rest (DDL, savepoints) run as they are.
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx, err := t.stmtCtx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if len(args) > 0 {
+		if st := t.prepared(ctx, query); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
 		query = t.s.d.rebind(query)
 	}
 	return t.q.ExecContext(ctx, query, args...)
@@ -83,9 +97,34 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 		return nil, err
 	}
 	if len(args) > 0 {
+		if st := t.prepared(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
 		query = t.s.d.rebind(query)
 	}
 	return t.q.QueryContext(ctx, query, args...)
+}
+
+func (t *tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if t.stmts == nil {
+		return nil
+	}
+	if t.sqlTx == nil {
+		return t.stmts.get(ctx, query)
+	}
+	if st, ok := t.txStmts[query]; ok {
+		return st
+	}
+	st := t.stmts.get(ctx, query)
+	if st == nil {
+		return nil
+	}
+	st = t.sqlTx.StmtContext(ctx, st)
+	if t.txStmts == nil {
+		t.txStmts = map[string]*sql.Stmt{}
+	}
+	t.txStmts[query] = st
+	return st
 }
 
 func (t *tx) checkWrite() error {
@@ -112,6 +151,26 @@ func (t *tx) guarded(ctx context.Context, multi bool, fn func() error) error {
 			undo()
 			return err
 		}
+		t.dirty = true
+		return nil
+	}
+	if t.s.d.pg() && !t.dirty {
+		// Nothing has been written yet, so a failure is undone just as
+		// well by starting the transaction over: this spares the common
+		// one-write transaction two savepoint round trips.
+		if err := fn(); err != nil {
+			undo()
+			bg := context.WithoutCancel(nonNil(ctx))
+			_, rerr := t.q.ExecContext(bg, "ROLLBACK")
+			if rerr == nil {
+				_, rerr = t.q.ExecContext(bg, "BEGIN")
+			}
+			if rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return err
+		}
+		t.dirty = true
 		return nil
 	}
 	t.savepoints++
@@ -132,6 +191,9 @@ func (t *tx) guarded(ctx context.Context, multi bool, fn func() error) error {
 		return err
 	}
 	_, err := t.exec(ctx, "RELEASE SAVEPOINT "+name)
+	if err == nil {
+		t.dirty = true
+	}
 	return err
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -22,20 +23,25 @@ const (
 )
 
 type job struct {
-	ctx    context.Context
-	fn     func(core.Tx) error
-	state  atomic.Int32
-	result chan error // buffered: the writer never blocks on it
-	err    error
-	tx     *tx
+	ctx      context.Context
+	fn       func(core.Tx) error
+	state    atomic.Int32
+	result   chan error // buffered: the writer never blocks on it
+	answered bool       // touched by the writer goroutine only
+	err      error
+	tx       *tx
 }
 
 type writer struct {
 	// Counters for WriteStats; first for 64-bit alignment.
 	commits, writes atomic.Int64
 
-	s        *Store
-	db       *sql.DB
+	s *Store
+	// conn is the one write connection, held for the writer's life so its
+	// prepared statements outlive transactions, which are therefore begun
+	// and ended with plain statements.
+	conn     *sql.Conn
+	stmts    *stmtCache
 	maxBatch int
 	jobs     chan *job // unbuffered: a job is either taken or still the caller's
 	quit     chan struct{}
@@ -43,17 +49,32 @@ type writer struct {
 	stopOnce sync.Once
 }
 
-func startWriter(s *Store, db *sql.DB, maxBatch int) *writer {
-	w := &writer{s: s, db: db, maxBatch: maxBatch, jobs: make(chan *job),
+func startWriter(ctx context.Context, s *Store, db *sql.DB, maxBatch int) (*writer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{s: s, conn: conn, maxBatch: maxBatch, jobs: make(chan *job),
 		quit: make(chan struct{}), done: make(chan struct{})}
+	w.stmts = newStmtCache(conn.PrepareContext, false, stmtCacheSize)
 	go w.loop()
-	return w
+	return w, nil
 }
 
-func (w *writer) stop() {
+func (w *writer) stop() error {
 	w.stopOnce.Do(func() { close(w.quit) })
 	<-w.done
+	w.stmts.close()
+	return w.conn.Close()
 }
+
+func (w *writer) execSQL(query string) error {
+	_, err := w.conn.ExecContext(context.Background(), query)
+	return err
+}
+
+// rollback ends the transaction, whatever state a failure left it in.
+func (w *writer) rollback() { _ = w.execSQL("ROLLBACK") }
 
 // submit hands fn to the writer and waits for its outcome. A job still
 // waiting in line when ctx ends is dropped; one already running finishes
@@ -80,15 +101,31 @@ func (w *writer) submit(ctx context.Context, fn func(core.Tx) error) error {
 }
 
 func (w *writer) loop() {
-	defer close(w.done)
+	var batch []*job
+	stopped := false
+	defer func() {
+		if stopped {
+			close(w.done)
+			return
+		}
+		// Only runtime.Goexit gets here (panics are recovered per job):
+		// a callback called t.FailNow or the like. The writer must not
+		// die with it: fail the batch, roll back, go on in a new goroutine.
+		w.rollback()
+		for _, j := range batch {
+			j.answer(errGoexit)
+		}
+		go w.loop()
+	}()
 	for {
 		var first *job
 		select {
 		case first = <-w.jobs:
 		case <-w.quit:
+			stopped = true
 			return
 		}
-		batch := []*job{first}
+		batch = []*job{first}
 	drain:
 		for len(batch) < w.maxBatch {
 			select {
@@ -113,9 +150,9 @@ func (w *writer) run(batch []*job) {
 	if len(live) == 0 {
 		return
 	}
-	ctx := context.Background()
-	sqlTx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
+	// IMMEDIATE takes the write lock now, so no statement fails later on
+	// a lock upgrade (another process may hold the file).
+	if err := w.execSQL("BEGIN IMMEDIATE"); err != nil {
 		answer(live, err)
 		return
 	}
@@ -124,12 +161,12 @@ func (w *writer) run(batch []*job) {
 	for i, j := range live {
 		sp := fmt.Sprintf("plinth_job_%d", i)
 		if !single {
-			if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
-				w.abort(sqlTx, live[:i], live[i:], err)
+			if err := w.execSQL("SAVEPOINT " + sp); err != nil {
+				w.abort(live[:i], live[i:], err)
 				return
 			}
 		}
-		t := &tx{s: w.s, q: sqlTx, write: true, detached: true, jobCtx: j.ctx}
+		t := &tx{s: w.s, q: w.conn, stmts: w.stmts, write: true, detached: true, jobCtx: j.ctx}
 		err := callFn(j.fn, t)
 		t.done = true
 		if err == nil {
@@ -138,23 +175,23 @@ func (w *writer) run(batch []*job) {
 		if err != nil {
 			j.err = err
 			if single {
-				sqlTx.Rollback()
+				w.rollback()
 				answer(live, nil)
 				return
 			}
-			_, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp)
+			rerr := w.execSQL("ROLLBACK TO SAVEPOINT " + sp)
 			if rerr == nil {
-				_, rerr = sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp)
+				rerr = w.execSQL("RELEASE SAVEPOINT " + sp)
 			}
 			if rerr != nil {
-				w.abort(sqlTx, live[:i+1], live[i+1:], rerr)
+				w.abort(live[:i+1], live[i+1:], rerr)
 				return
 			}
 			continue
 		}
 		if !single {
-			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
-				w.abort(sqlTx, live[:i+1], live[i+1:], err)
+			if err := w.execSQL("RELEASE SAVEPOINT " + sp); err != nil {
+				w.abort(live[:i+1], live[i+1:], err)
 				return
 			}
 		}
@@ -162,11 +199,14 @@ func (w *writer) run(batch []*job) {
 		ok = append(ok, j)
 	}
 	if len(ok) == 0 {
-		sqlTx.Rollback()
+		w.rollback()
 		answer(live, nil)
 		return
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := w.execSQL("COMMIT"); err != nil {
+		// A failed COMMIT (SQLITE_BUSY, I/O) may leave the transaction
+		// open; it must not leak into the next batch.
+		w.rollback()
 		for _, j := range ok {
 			j.err = err
 		}
@@ -186,8 +226,8 @@ func (w *writer) run(batch []*job) {
 // abort gives up a transaction the engine no longer lets us continue:
 // the jobs that ran fail with err, the ones that did not run yet are
 // retried in a fresh transaction (their callbacks were never called).
-func (w *writer) abort(sqlTx *sql.Tx, ran, pending []*job, err error) {
-	sqlTx.Rollback()
+func (w *writer) abort(ran, pending []*job, err error) {
+	w.rollback()
 	for _, j := range ran {
 		if j.err == nil {
 			j.err = fmt.Errorf("sqlstore: transaction aborted: %w", err)
@@ -212,9 +252,21 @@ func (w *writer) abort(sqlTx *sql.Tx, ran, pending []*job, err error) {
 func answer(jobs []*job, err error) {
 	for _, j := range jobs {
 		if err != nil {
-			j.result <- err
+			j.answer(err)
 		} else {
-			j.result <- j.err
+			j.answer(j.err)
 		}
 	}
 }
+
+// answer sends the job's outcome once; later calls do nothing.
+func (j *job) answer(err error) {
+	if j.answered {
+		return
+	}
+	j.answered = true
+	j.result <- err
+}
+
+var errGoexit = &core.Error{Code: core.EInternal, Message: "Something went wrong while processing your request.",
+	Err: errors.New("sqlstore: a write callback exited its goroutine (runtime.Goexit)")}

@@ -175,9 +175,10 @@ func testErrorKeepsTxUsable(t *testing.T, s core.Store) {
 	create(t, s, c)
 	insert(t, s, record(c, map[string]any{"id": "a", "name": "taken"}))
 	// A failed statement does not spoil the transaction: the caller may
-	// handle the error and go on (the same on every engine).
-	write(t, s, func(tx core.Tx) error {
-		err := tx.Insert(ctxT(t), record(c, map[string]any{"id": "b", "name": "taken"}))
+	// handle the error and go on (the same on every engine), whether the
+	// failure comes first or after other writes.
+	failures := func(tx core.Tx, id, taken string) {
+		err := tx.Insert(ctxT(t), record(c, map[string]any{"id": id, "name": taken}))
 		wantUnique(t, err, "name")
 		if _, _, err := tx.Query(ctxT(t), core.SQL{Text: "SELECT nonsense FROM nowhere"}); err == nil {
 			t.Error("bad raw query succeeded")
@@ -187,9 +188,27 @@ func testErrorKeepsTxUsable(t *testing.T, s core.Store) {
 		if err := tx.SaveCollection(ctxT(t), nil, bad); err == nil {
 			t.Error("a clashing index name was accepted")
 		}
-		return tx.Insert(ctxT(t), record(c, map[string]any{"id": "b", "name": "free"}))
+		if err := tx.Update(ctxT(t), record(c, map[string]any{"id": "zzz"})); !errors.Is(err, core.ErrNotFound) {
+			t.Errorf("update of a missing record: %v", err)
+		}
+	}
+	write(t, s, func(tx core.Tx) error {
+		failures(tx, "b", "taken")
+		if err := tx.Insert(ctxT(t), record(c, map[string]any{"id": "b", "name": "free"})); err != nil {
+			return err
+		}
+		failures(tx, "c", "free")
+		if err := tx.Update(ctxT(t), record(c, map[string]any{"id": "a", "name": "renamed"})); err != nil {
+			return err
+		}
+		failures(tx, "c", "renamed")
+		return tx.Insert(ctxT(t), record(c, map[string]any{"id": "c", "name": "also free"}))
 	})
-	equalIDs(t, "after recovered errors", findAll(t, s, c), "a", "b")
+	got := findAll(t, s, c)
+	equalIDs(t, "after recovered errors", got, "a", "b", "c")
+	if got[0].String("name") != "renamed" {
+		t.Errorf("update between failures lost: %v", got[0].Values)
+	}
 	if tableExists(t, s, "broken") {
 		t.Error("the failed collection's table exists")
 	}
