@@ -15,6 +15,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/filter"
 	"github.com/plinthdb/plinth/store/sqlstore"
 )
 
@@ -62,7 +63,7 @@ func Open(ctx context.Context, url string, opts ...sqlstore.Option) (*Store, err
 // setupSQL returns the statements run on every open: the plinth_ helper
 // functions the filter compiler's SQL calls (CREATE OR REPLACE, so new
 // ones land on upgrade).
-func setupSQL() []string { return nil }
+func setupSQL() []string { return filter.PostgresFunctions() }
 
 // adHoc runs one-off statements (the SQL console, view dry runs) without
 // preparing them: they would only crowd the statement cache, and a cached

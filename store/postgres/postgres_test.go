@@ -165,3 +165,42 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// The filter compiler's helper functions exist after Open, and every Open
+// creates them again (so new or changed ones land on upgrade).
+func TestHelperFunctions(t *testing.T) {
+	u := freshSchema(t)
+	check := func(s *Store) {
+		t.Helper()
+		err := s.Read(context.Background(), func(tx core.Tx) error {
+			_, rows, err := tx.Query(context.Background(), core.SQL{Text: `SELECT plinth_num(?)`, Args: []any{" 12.5 "}})
+			if err != nil || len(rows) != 1 || rows[0][0] != 12.5 {
+				t.Errorf("plinth_num: %v %v", rows, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(s)
+	s.Close()
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DROP FUNCTION plinth_num(text)`); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check(s)
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/filter"
 )
 
 // dialect holds everything that differs between the engines. The rest of
@@ -114,57 +115,9 @@ func (d dialect) limitClause(limit, offset int) (string, []any) {
 	return b.String(), args
 }
 
-// rebind rewrites '?' placeholders to $1, $2… on PostgreSQL, leaving
-// question marks inside quoted identifiers, string literals and comments
-// alone.
-func (d dialect) rebind(sql string) string {
-	if !d.pg() || !strings.Contains(sql, "?") {
-		return sql
-	}
-	var b strings.Builder
-	b.Grow(len(sql) + 16)
-	n := 0
-	for i := 0; i < len(sql); i++ {
-		c := sql[i]
-		switch c {
-		case '\'', '"':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c { // doubled quote
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			if j >= len(sql) {
-				j = len(sql) - 1
-			}
-			b.WriteString(sql[i : j+1])
-			i = j
-		case '-':
-			if i+1 < len(sql) && sql[i+1] == '-' {
-				j := strings.IndexByte(sql[i:], '\n')
-				if j < 0 {
-					j = len(sql) - i - 1
-				}
-				b.WriteString(sql[i : i+j+1])
-				i += j
-			} else {
-				b.WriteByte(c)
-			}
-		case '?':
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
+// rebind rewrites '?' placeholders to $1, $2… on PostgreSQL, the same way
+// the filter compiler's fragments expect.
+func (d dialect) rebind(sql string) string { return filter.Rebind(d.name, sql) }
 
 // shapeTag returns a comment to append to statements on c's table. pgx
 // caches prepared statements by SQL text, and a prepared statement fails
