@@ -95,7 +95,14 @@ type limitedHandler struct {
 
 // limit declares the action tags of a {collection} route ("create";
 // "authWithPassword", "auth"): requests are limited by the rules for
-// "<collection>:<tag>", then "*:<tag>", then the method and path.
+// "<collection>:<tag>", then "*:<tag>", then the method and path. It
+// must be the outermost wrapper of the route (dispatch recognizes it by
+// type). The tags of §1.12: list, view, create, update, delete, file,
+// listAuthMethods, authRefresh, requestOTP, requestPasswordReset,
+// confirmPasswordReset, requestVerification, confirmVerification,
+// requestEmailChange, confirmEmailChange; the password, OTP and OAuth2
+// logins add "auth" after their own tag (authWithPassword,
+// authWithOTP, authWithOAuth2) so that "*:auth" covers all three.
 func (s *server) limit(next http.Handler, tags ...string) http.Handler {
 	return &limitedHandler{s: s, tags: tags, next: next}
 }
