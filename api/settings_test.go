@@ -221,7 +221,8 @@ func TestSettingsTestEmail(t *testing.T) {
 		e.su("POST", "/api/settings/test/email", map[string]any{"email": "bad", "template": "welcome", "collection": "nope"}).status(400).
 			fieldCode("email", "validation_is_email").fieldCode("template", "validation_in_invalid").
 			fieldCode("collection", "validation_invalid_auth_collection")
-		// No mailer yet: a clear 400.
+		// Without a mailer: a clear 400.
+		e.app.SetTestEmail(nil)
 		r := e.su("POST", "/api/settings/test/email", map[string]any{"email": "to@example.com", "template": "verification"}).status(400)
 		if !strings.HasPrefix(r.str("message"), "Failed to send the test email. Raw error: \n") {
 			t.Fatalf("message %q", r.str("message"))

@@ -328,6 +328,7 @@ func TestTestS3AndEmailWithoutHooks(t *testing.T) {
 	if err := a.SaveSettings(ctx, s); err != nil {
 		t.Fatal(err)
 	}
+	a.SetTestS3(nil) // New may install the real check
 	if m := msg(a.TestS3(ctx, "storage")); !strings.Contains(m, "not available") {
 		t.Errorf("no checker: %q", m)
 	}
@@ -336,6 +337,7 @@ func TestTestS3AndEmailWithoutHooks(t *testing.T) {
 	if err := a.TestS3(ctx, "storage"); err != nil || got.Secret != "s" {
 		t.Errorf("checker: %v %+v", err, got)
 	}
+	a.SetTestEmail(nil)
 	if m := msg(a.SendTestEmail(ctx, "x@example.com", "verification", "")); !strings.HasPrefix(m, "Failed to send the test email. Raw error: ") {
 		t.Errorf("no mailer: %q", m)
 	}
