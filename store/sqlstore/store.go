@@ -1,7 +1,3 @@
-// Package sqlstore implements core.Store over database/sql once for both
-// engines; a small dialect value carries their differences. The engine
-// packages (store/sqlite, store/postgres) open the connections, pick the
-// dialect and the driver's error classifier, and hand them to Open.
 package sqlstore
 
 import (

@@ -10,8 +10,8 @@ import (
 	"github.com/plinthdb/plinth/core"
 )
 
-// querier is what a tx runs statements on: a *sql.Tx, or a *sql.Conn for
-// PostgreSQL reads.
+// querier is what a tx runs statements on: a *sql.Tx, or a *sql.Conn (for
+// PostgreSQL reads, and the SQLite writer's own connection).
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
