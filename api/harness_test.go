@@ -13,12 +13,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/plinthdb/plinth/api"
 	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/files"
 	"github.com/plinthdb/plinth/store/postgres"
 	"github.com/plinthdb/plinth/store/sqlite"
 )
@@ -89,6 +91,7 @@ type env struct {
 	app   *app.App
 	srv   *httptest.Server
 	token string // a superuser token
+	files *files.Local
 }
 
 const (
@@ -100,7 +103,11 @@ func newEnv(t *testing.T, st core.Store) *env {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { st.Close() })
-	a := app.New(st, app.Options{})
+	storage, err := files.NewLocal(filepath.Join(t.TempDir(), "storage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(st, app.Options{Files: storage})
 	if err := a.Bootstrap(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +117,7 @@ func newEnv(t *testing.T, st core.Store) *env {
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	srv := httptest.NewServer(api.NewServer(api.Config{App: a, Logger: logger}))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, app: a, srv: srv}
+	e := &env{t: t, app: a, srv: srv, files: storage}
 	res := e.call("POST", "/api/collections/_superusers/auth-with-password", "",
 		map[string]any{"identity": suEmail, "password": suPass})
 	res.status(200)

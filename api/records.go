@@ -131,7 +131,7 @@ func (s *server) handleRecordCreate() http.Handler {
 		if err != nil {
 			return err
 		}
-		body, err := readBody(w, r, recordBodyLimit(c))
+		body, err := readRecordBody(w, r, recordBodyLimit(c))
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (s *server) handleRecordUpdate() http.Handler {
 		if err != nil {
 			return err
 		}
-		body, err := readBody(w, r, recordBodyLimit(c))
+		body, err := readRecordBody(w, r, recordBodyLimit(c))
 		if err != nil {
 			return err
 		}

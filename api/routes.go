@@ -21,6 +21,8 @@ func addRoutes(mux *http.ServeMux, s *server) {
 	mux.Handle("PATCH /api/collections/{collection}/records/{id}", s.limit(s.handleRecordUpdate(), "update"))
 	mux.Handle("DELETE /api/collections/{collection}/records/{id}", s.limit(s.handleRecordDelete(), "delete"))
 
+	mux.Handle("GET /api/files/{collection}/{recordId}/{filename}", s.limit(s.handleFileDownload(), "file"))
+
 	mux.Handle("POST /api/collections/{collection}/auth-with-password", s.limit(s.handleAuthWithPassword(), "authWithPassword", "auth"))
 	mux.Handle("POST /api/collections/{collection}/auth-refresh", s.limit(s.handleAuthRefresh(), "authRefresh"))
 

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/plinthdb/plinth/auth"
 	"github.com/plinthdb/plinth/collection"
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/files"
 	"github.com/plinthdb/plinth/filter"
 )
 
@@ -23,6 +25,11 @@ type Options struct {
 	Now          func() time.Time
 	Rand         io.Reader
 	HashPassword func(string) (string, error)
+	// Files is the local storage of record files, used unless the
+	// settings enable S3 (nil: uploads fail until S3 is configured).
+	Files files.Storage
+	// Logger reports failures that cannot fail a request (file cleanup).
+	Logger *slog.Logger
 }
 
 // App is the application service.
@@ -35,6 +42,7 @@ type App struct {
 
 	settings settingsCache // settings.go
 	logins   loginThrottle // loginthrottle.go
+	files    fileStores    // files.go
 }
 
 // New returns an App over store.
@@ -49,6 +57,7 @@ func New(store core.Store, o Options) *App {
 	if a.hash == nil {
 		a.hash = auth.HashPassword
 	}
+	a.initFiles(o)
 	return a
 }
 

@@ -193,7 +193,7 @@ func (a *App) ViewRecord(ctx context.Context, req *Request, c *core.Collection, 
 // CreateRecord answers the record create endpoint (§4.5).
 func (a *App) CreateRecord(ctx context.Context, req *Request, c *core.Collection, input map[string]any) (*core.Record, error) {
 	var out *core.Record
-	err := a.store.Write(ctx, func(tx core.Tx) error {
+	err := a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		var err error
 		out, err = a.CreateRecordTx(ctx, tx, req, c, input)
 		return err
@@ -204,7 +204,7 @@ func (a *App) CreateRecord(ctx context.Context, req *Request, c *core.Collection
 // UpdateRecord answers the record update endpoint (§4.6).
 func (a *App) UpdateRecord(ctx context.Context, req *Request, c *core.Collection, id string, input map[string]any) (*core.Record, error) {
 	var out *core.Record
-	err := a.store.Write(ctx, func(tx core.Tx) error {
+	err := a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		var err error
 		out, err = a.UpdateRecordTx(ctx, tx, req, c, id, input)
 		return err
@@ -214,7 +214,7 @@ func (a *App) UpdateRecord(ctx context.Context, req *Request, c *core.Collection
 
 // DeleteRecord answers the record delete endpoint (§4.8).
 func (a *App) DeleteRecord(ctx context.Context, req *Request, c *core.Collection, id string) error {
-	return a.store.Write(ctx, func(tx core.Tx) error {
+	return a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		return a.DeleteRecordTx(ctx, tx, req, c, id)
 	})
 }
@@ -240,6 +240,10 @@ func (a *App) CreateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if err != nil {
 		return nil, internal(err)
 	}
+	input, ups, err := a.takeUploads(c, input)
+	if err != nil {
+		return nil, err
+	}
 	rec := core.NewRecord(c)
 	applied, err := record.Apply(rec, input, record.ApplyOptions{
 		Create: true, Superuser: su, Rand: a.rand, Now: a.Now(), HashPassword: a.hash,
@@ -250,12 +254,18 @@ func (a *App) CreateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if errs := a.authFormErrors(c, nil, input, su); len(errs) > 0 {
 		return nil, failed("create", errs)
 	}
-	errs := record.Validate(rec, nil, record.ValidateOptions{Plain: applied.Plain})
+	errs := record.Validate(rec, nil, record.ValidateOptions{Plain: applied.Plain, NewFiles: ups.names()})
+	if err := ups.check(rec, errs); err != nil {
+		return nil, err
+	}
 	if err := a.checkRelations(ctx, tx, s, rec, errs); err != nil {
 		return nil, err
 	}
 	if len(errs) > 0 {
 		return nil, failed("create", errs)
+	}
+	if err := a.saveUploads(ctx, rec, ups); err != nil {
+		return nil, err
 	}
 	if err := tx.Insert(ctx, rec); err != nil {
 		return nil, writeError("create", err)
@@ -292,6 +302,10 @@ func (a *App) UpdateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if old == nil {
 		return nil, errRecordNotFound
 	}
+	input, ups, err := a.takeUploads(c, input)
+	if err != nil {
+		return nil, err
+	}
 	rec := old.Clone()
 	applied, err := record.Apply(rec, input, record.ApplyOptions{
 		Superuser: su, Rand: a.rand, Now: a.Now(), HashPassword: a.hash,
@@ -311,7 +325,10 @@ func (a *App) UpdateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if errs := a.authFormErrors(c, old, input, su); len(errs) > 0 {
 		return nil, failed("update", errs)
 	}
-	errs := record.Validate(rec, old, record.ValidateOptions{Plain: applied.Plain})
+	errs := record.Validate(rec, old, record.ValidateOptions{Plain: applied.Plain, NewFiles: ups.names()})
+	if err := ups.check(rec, errs); err != nil {
+		return nil, err
+	}
 	if err := a.checkRelations(ctx, tx, s, rec, errs); err != nil {
 		return nil, err
 	}
@@ -323,8 +340,14 @@ func (a *App) UpdateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 			return nil, internal(err)
 		}
 	}
+	if err := a.saveUploads(ctx, rec, ups); err != nil {
+		return nil, err
+	}
 	if err := tx.Update(ctx, rec); err != nil {
 		return nil, writeError("update", err)
+	}
+	if err := a.dropReplacedFiles(ctx, old, rec); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }

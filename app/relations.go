@@ -99,6 +99,9 @@ func (a *App) deleteWithRefs(ctx context.Context, tx core.Tx, s *core.Schema, re
 	if err := tx.Delete(ctx, rec); err != nil {
 		return internal(err)
 	}
+	if err := a.dropRecordFiles(ctx, rec); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -142,7 +145,7 @@ func (a *App) TruncateCollection(ctx context.Context, c *core.Collection) error 
 	if err != nil {
 		return internal(err)
 	}
-	err = a.store.Write(ctx, func(tx core.Tx) error {
+	err = a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		recs, err := tx.Find(ctx, &core.Query{Collection: c})
 		if err != nil {
 			return internal(err)

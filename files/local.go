@@ -24,13 +24,11 @@ type Local struct {
 
 var _ Storage = (*Local)(nil)
 
-// NewLocal returns a store rooted at dir, creating it if needed.
+// NewLocal returns a store rooted at dir. The directory is created by
+// the first write, so an unused store leaves no trace.
 func NewLocal(dir string) (*Local, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, err
 	}
 	return &Local{root: abs}, nil

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/plinthdb/plinth/api"
 	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/files"
 	"github.com/plinthdb/plinth/store/postgres"
 	"github.com/plinthdb/plinth/store/sqlite"
 )
@@ -122,7 +124,13 @@ func openApp(ctx context.Context, g globalFlags) (*app.App, core.Store, string, 
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open store: %w", err)
 	}
-	a := app.New(st, app.Options{})
+	// Record files go to --dir/storage unless the settings enable S3.
+	storage, err := files.NewLocal(filepath.Join(g.dir, "storage"))
+	if err != nil {
+		st.Close()
+		return nil, nil, "", fmt.Errorf("file storage: %w", err)
+	}
+	a := app.New(st, app.Options{Files: storage})
 	if err := a.Bootstrap(ctx); err != nil {
 		st.Close()
 		return nil, nil, "", fmt.Errorf("bootstrap: %w", err)
