@@ -145,3 +145,19 @@ func TestFilesOnS3(t *testing.T) {
 		}
 	})
 }
+
+func TestFilesDeletedWithCollection(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		gone := e.collectionID(docsCollection("gone"))
+		kept := e.collectionID(docsCollection("kept"))
+		e.form("POST", "/api/collections/gone/records", "", file("doc", "a.txt", []byte("a"))).status(200)
+		e.form("POST", "/api/collections/kept/records", "", file("doc", "b.txt", []byte("b"))).status(200)
+		e.su("DELETE", "/api/collections/gone", nil).status(204)
+		if got := e.stored(gone + "/"); len(got) != 0 {
+			t.Fatalf("files of a deleted collection: %v", got)
+		}
+		if got := e.stored(kept + "/"); len(got) != 1 {
+			t.Fatalf("files of another collection: %v", got)
+		}
+	})
+}

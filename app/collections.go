@@ -147,7 +147,7 @@ func (a *App) DeleteCollection(ctx context.Context, c *core.Collection) error {
 	if c.System {
 		return core.Invalid("Failed to delete collection.", nil)
 	}
-	return a.store.Write(ctx, func(tx core.Tx) error {
+	return a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		existing, err := tx.Collections(ctx)
 		if err != nil {
 			return internal(err)
@@ -158,7 +158,7 @@ func (a *App) DeleteCollection(ctx context.Context, c *core.Collection) error {
 		if err := tx.DeleteCollection(ctx, c); err != nil {
 			return collectionError("delete", err)
 		}
-		return nil
+		return a.dropCollectionFiles(ctx, c)
 	})
 }
 
@@ -191,7 +191,7 @@ func (a *App) ImportCollections(ctx context.Context, items []json.RawMessage, de
 			"collections": core.NewFieldError("validation_required", "Cannot be blank.", nil),
 		})
 	}
-	return a.store.Write(ctx, func(tx core.Tx) error {
+	return a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		existing, err := tx.Collections(ctx)
 		if err != nil {
 			return internal(err)
@@ -220,6 +220,9 @@ func (a *App) ImportCollections(ctx context.Context, items []json.RawMessage, de
 		for _, d := range deletes {
 			if err := tx.DeleteCollection(ctx, d); err != nil {
 				return importErr("Failed to delete collection " + d.Name + ": " + err.Error())
+			}
+			if err := a.dropCollectionFiles(ctx, d); err != nil {
+				return err
 			}
 		}
 		return nil

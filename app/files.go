@@ -437,6 +437,21 @@ func (a *App) dropRecordFiles(ctx context.Context, rec *core.Record) error {
 	return nil
 }
 
+// dropCollectionFiles marks all files of a deleted collection for
+// deletion after commit.
+func (a *App) dropCollectionFiles(ctx context.Context, c *core.Collection) error {
+	fc := fileChanges(ctx)
+	if fc == nil || c.IsView() || !files.ValidKey(c.ID) {
+		return nil
+	}
+	st, err := a.deletionStorage(ctx)
+	if st == nil {
+		return err
+	}
+	fc.add(&fc.obsolete, storedFile{st: st, key: c.ID + "/", prefix: true})
+	return nil
+}
+
 // ServedFile is a record file ready to be sent.
 type ServedFile struct {
 	files.Object
