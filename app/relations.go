@@ -71,15 +71,28 @@ func (a *App) deleteWithRefs(ctx context.Context, tx core.Tx, s *core.Schema, re
 			if err != nil {
 				return err
 			}
+			// A cascade may change or delete the refs loaded after it (one
+			// that also points to the cascaded record), so once one has
+			// run the rest are read again rather than written back stale.
+			stale := false
 			for _, ref := range refs {
 				if seen[rc.ID+"/"+ref.ID()] {
 					continue
+				}
+				if stale {
+					if ref, err = a.reload(ctx, tx, ref); err != nil {
+						return err
+					}
+					if ref == nil {
+						continue
+					}
 				}
 				remaining := without(ref.Strings(f.Name), rec.ID())
 				if len(remaining) == 0 && f.CascadeDelete {
 					if err := a.deleteWithRefs(ctx, tx, s, ref, seen); err != nil {
 						return err
 					}
+					stale = true
 					continue
 				}
 				if len(remaining) == 0 && f.Required {
@@ -90,6 +103,7 @@ func (a *App) deleteWithRefs(ctx context.Context, tx core.Tx, s *core.Schema, re
 				} else {
 					ref.Values[f.Name] = ""
 				}
+				a.touch(ref)
 				if err := tx.Update(ctx, ref); err != nil {
 					return internal(err)
 				}
@@ -103,6 +117,29 @@ func (a *App) deleteWithRefs(ctx context.Context, tx core.Tx, s *core.Schema, re
 		return err
 	}
 	return nil
+}
+
+// reload reads rec again in tx; nil when it no longer exists.
+func (a *App) reload(ctx context.Context, tx core.Tx, rec *core.Record) (*core.Record, error) {
+	recs, err := tx.Find(ctx, &core.Query{Collection: rec.Collection, Where: []core.SQL{idEquals(rec.ID())}, Limit: 1})
+	if err != nil {
+		return nil, internal(err)
+	}
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	return recs[0], nil
+}
+
+// touch sets rec's update-time autodate fields to now, as a save does:
+// removing a deleted id from a record changes it.
+func (a *App) touch(rec *core.Record) {
+	now := core.FormatTime(a.Now())
+	for _, f := range rec.Collection.Fields {
+		if f.Type == core.FieldAutodate && f.OnUpdate {
+			rec.Values[f.Name] = now
+		}
+	}
 }
 
 // referencing finds the records of rc whose relation field f holds id.
