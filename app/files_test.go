@@ -196,3 +196,39 @@ func TestTakeUploadsDropsForeignKeys(t *testing.T) {
 		t.Error("the caller's input was modified")
 	}
 }
+
+// TestViewFileSource: a view row's file is found in the base collection
+// record that holds it, whatever the view calls the field.
+func TestViewFileSource(t *testing.T) {
+	a, _, c, su := filesApp(t)
+	ctx := context.Background()
+	var rec *core.Record
+	if err := a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
+		var err error
+		rec, err = a.CreateRecordTx(ctx, tx, su, c, map[string]any{
+			"docs": []any{files.UploadFromBytes("a.txt", []byte("a")), files.UploadFromBytes("b.txt", []byte("b"))},
+		})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := &core.Collection{ID: "view1", Name: "v", Type: "view",
+		Fields: []*core.Field{{Name: "id", Type: core.FieldText}, {Name: "attachment", Type: core.FieldFile, MaxSelect: 5}}}
+	for _, rowID := range []string{rec.ID(), "otherrowid12345"} {
+		row := &core.Record{Collection: view, Values: map[string]any{"id": rowID, "attachment": rec.Strings("docs")}}
+		src, err := a.viewFileSource(ctx, s, row, rec.Strings("docs")[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src == nil || src.ID() != rec.ID() || src.Collection.ID != c.ID {
+			t.Fatalf("row %s: source %v", rowID, src)
+		}
+	}
+	if src, err := a.viewFileSource(ctx, s, &core.Record{Collection: view, Values: map[string]any{"id": "x"}}, "nope.txt"); err != nil || src != nil {
+		t.Fatalf("unknown file: %v %v", src, err)
+	}
+}

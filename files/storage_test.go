@@ -254,3 +254,27 @@ func TestLocalStaysInsideRoot(t *testing.T) {
 		t.Errorf("root removed: %v", err)
 	}
 }
+
+func TestS3Check(t *testing.T) {
+	cfg := filestest.FakeS3(t)
+	st, err := files.NewS3(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Check(context.Background()); err != nil {
+		t.Fatalf("check of a working bucket: %v", err)
+	}
+	if got := list(t, st, ""); len(got) != 0 {
+		t.Errorf("check left %v behind", got)
+	}
+	cfg.Bucket = "no-such-bucket"
+	st, _ = files.NewS3(cfg)
+	if err := st.Check(context.Background()); err == nil {
+		t.Error("check of a missing bucket passed")
+	}
+	for _, bad := range []files.S3Config{{}, {Bucket: "b", Endpoint: "ftp://x"}, {Bucket: "b", Endpoint: "http://"}} {
+		if _, err := files.NewS3(bad); err == nil {
+			t.Errorf("NewS3(%+v) accepted", bad)
+		}
+	}
+}
