@@ -150,23 +150,59 @@ func (a *App) Write(ctx context.Context, fn func(ctx context.Context, tx core.Tx
 func (a *App) SettleFiles(ctx context.Context, fc *FileChanges, committed bool) {
 	ctx = context.WithoutCancel(ctx)
 	fc.mu.Lock()
-	list := fc.uploaded
-	if committed {
-		list = fc.obsolete
-	}
+	uploaded, obsolete := fc.uploaded, fc.obsolete
 	fc.uploaded, fc.obsolete = nil, nil
 	fc.mu.Unlock()
+	list := uploaded
+	if committed {
+		list = obsolete
+	}
+	keep := map[string]bool{}
+	if committed {
+		for _, f := range uploaded {
+			keep[f.key] = true
+		}
+	}
 	for _, f := range list {
 		var err error
-		if f.prefix {
-			err = f.st.DeletePrefix(ctx, f.key)
-		} else {
+		switch {
+		case !f.prefix:
 			err = f.st.Delete(ctx, f.key)
+		case hasKeyUnder(keep, f.key):
+			// A record deleted and created again with the same id in one
+			// transaction (batch): keep what the new one uploaded.
+			err = a.deleteUnder(ctx, f.st, f.key, keep)
+		default:
+			err = f.st.DeletePrefix(ctx, f.key)
 		}
 		if err != nil {
 			a.files.log.Error("deleting a record file failed", "key", f.key, "committed", committed, "error", err)
 		}
 	}
+}
+
+func hasKeyUnder(keys map[string]bool, prefix string) bool {
+	for k := range keys {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteUnder deletes the objects under prefix except those in keep.
+func (a *App) deleteUnder(ctx context.Context, st files.Storage, prefix string, keep map[string]bool) error {
+	keys, err := st.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, k := range keys {
+		if !keep[k] {
+			errs = append(errs, st.Delete(ctx, k))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // uploads are the files submitted for one record change, by field name.

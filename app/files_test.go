@@ -232,3 +232,35 @@ func TestViewFileSource(t *testing.T) {
 		t.Fatalf("unknown file: %v %v", src, err)
 	}
 }
+
+// TestDeleteAndRecreateInOneWrite: deleting a record and creating one
+// with the same id in one transaction keeps the new record's files.
+func TestDeleteAndRecreateInOneWrite(t *testing.T) {
+	a, st, c, su := filesApp(t)
+	ctx := context.Background()
+	var old *core.Record
+	if err := a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
+		var err error
+		old, err = a.CreateRecordTx(ctx, tx, su, c, map[string]any{"doc": files.UploadFromBytes("old.txt", []byte("old"))})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var fresh *core.Record
+	if err := a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
+		if err := a.DeleteRecordTx(ctx, tx, su, c, old.ID()); err != nil {
+			return err
+		}
+		var err error
+		fresh, err = a.CreateRecordTx(ctx, tx, su, c, map[string]any{
+			"id": old.ID(), "doc": files.UploadFromBytes("new.txt", []byte("new")),
+		})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{files.RecordDir(c.ID, old.ID()) + fresh.String("doc")}
+	if got := keys(t, st); !slices.Equal(got, want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+}
