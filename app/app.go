@@ -39,6 +39,7 @@ type App struct {
 	now     func() time.Time
 	rand    io.Reader
 	hash    func(string) (string, error)
+	flows   authState // mail and throttles of the auth flows (authmail.go)
 
 	settings settingsCache // settings.go
 	logins   loginThrottle // loginthrottle.go
@@ -58,6 +59,7 @@ func New(store core.Store, o Options) *App {
 		a.hash = auth.HashPassword
 	}
 	a.initFiles(o)
+	a.SetTestEmail(a.SendTemplateTest)
 	return a
 }
 
@@ -91,7 +93,7 @@ func (a *App) Bootstrap(ctx context.Context) error {
 		return err
 	}
 	var missing []*core.Collection
-	for _, c := range []*core.Collection{collection.Superusers(), collection.Users()} {
+	for _, c := range append([]*core.Collection{collection.Superusers(), collection.Users()}, collection.AuthSystem()...) {
 		if s.Find(c.ID) == nil && s.Find(c.Name) == nil {
 			missing = append(missing, c)
 		}
@@ -121,6 +123,7 @@ type Request struct {
 	Context string // "default", "batch", ...
 	Headers map[string]string
 	Query   map[string]string
+	manage  *manageSet // auth records the caller may manage (authform.go)
 }
 
 // IsSuperuser reports whether the caller is authenticated as a superuser.

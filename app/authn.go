@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"io"
-	"strings"
 
 	"github.com/plinthdb/plinth/auth"
 	"github.com/plinthdb/plinth/core"
@@ -28,48 +27,6 @@ func randomString(r io.Reader, n int) (string, error) {
 		}
 	}
 	return string(out), nil
-}
-
-// Authenticate resolves an auth token to its record. Any failure yields
-// (nil, nil): an invalid token makes the request a guest's (§1.2).
-func (a *App) Authenticate(ctx context.Context, token string) (*core.Record, error) {
-	claims, err := auth.Unverified(token)
-	if err != nil || claims.Type != auth.TypeAuth {
-		return nil, nil
-	}
-	s, err := a.store.Schema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := s.Find(claims.CollectionID)
-	if c == nil || !c.IsAuth() || c.ID != claims.CollectionID {
-		return nil, nil
-	}
-	var rec *core.Record
-	err = a.store.Read(ctx, func(tx core.Tx) error {
-		recs, err := tx.Find(ctx, &core.Query{Collection: c, Where: []core.SQL{idEquals(claims.ID)}, Limit: 1})
-		if len(recs) == 1 {
-			rec = recs[0]
-		}
-		return err
-	})
-	if err != nil || rec == nil {
-		return nil, err
-	}
-	if _, err := auth.Verify(token, rec.String("tokenKey")+c.Auth.AuthToken.Secret, a.Now()); err != nil {
-		return nil, nil
-	}
-	return rec, nil
-}
-
-// AuthToken issues an auth token for rec (refreshable).
-func (a *App) AuthToken(rec *core.Record) (string, error) {
-	c := rec.Collection
-	yes := true
-	return auth.Sign(&auth.Claims{
-		ID: rec.ID(), CollectionID: c.ID, Type: auth.TypeAuth, Refreshable: &yes,
-		Exp: a.Now().Unix() + c.Auth.AuthToken.Duration,
-	}, rec.String("tokenKey")+c.Auth.AuthToken.Secret)
 }
 
 var errAuthFailed = core.Invalid("Failed to authenticate.", nil)
@@ -112,8 +69,8 @@ func (a *App) AuthWithPassword(ctx context.Context, c *core.Collection, identity
 	if err != nil {
 		return nil, internal(err)
 	}
-	for _, name := range fields {
-		if c.Field(name) == nil || (name == "email" && !strings.Contains(identity, "@")) {
+	for _, name := range identityOrder(fields, identity) {
+		if c.Field(name) == nil {
 			continue
 		}
 		comp, err := a.compile(s, c, name+" = @request.query.identity", filter.RuleKind, true)
@@ -142,6 +99,25 @@ func (a *App) AuthWithPassword(ctx context.Context, c *core.Collection, identity
 	// Spend the time of a hash check so unknown identities are not faster.
 	auth.CheckPassword(dummyHash, password)
 	return nil, errAuthFailed
+}
+
+// identityOrder is the order identity fields are tried in (§6.3): email
+// first when the identity looks like an address, and never for one that
+// does not; then the others as configured.
+func identityOrder(fields []string, identity string) []string {
+	out := make([]string, 0, len(fields))
+	isEmail := validEmail(identity)
+	for _, f := range fields {
+		if f == "email" && isEmail {
+			out = append(out, f)
+		}
+	}
+	for _, f := range fields {
+		if f != "email" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // dummyHash is a hash of nothing anyone knows, checked against when the
@@ -184,5 +160,5 @@ func (a *App) CheckAuthRule(ctx context.Context, req *Request, rec *core.Record)
 func (a *App) Serialize(req *Request, rec *core.Record) map[string]any {
 	su := req.IsSuperuser()
 	own := req != nil && req.Auth != nil && req.Auth.Collection.ID == rec.Collection.ID && req.Auth.ID() == rec.ID()
-	return record.Serialize(rec, record.SerializeOptions{Superuser: su, ShowEmail: su || own})
+	return record.Serialize(rec, record.SerializeOptions{Superuser: su, ShowEmail: su || own || req.manages(rec)})
 }

@@ -129,6 +129,9 @@ func (a *App) ListRecords(ctx context.Context, req *Request, c *core.Collection,
 			return err
 		}
 		res.Items = items
+		if err := a.noteManaged(ctx, tx, s, req, c, items); err != nil {
+			return err
+		}
 		if p.SkipTotal {
 			return nil
 		}
@@ -179,7 +182,10 @@ func (a *App) ViewRecord(ctx context.Context, req *Request, c *core.Collection, 
 	var rec *core.Record
 	err = a.store.Read(ctx, func(tx core.Tx) error {
 		rec, err = a.findOne(ctx, tx, s, c, id, c.ViewRule, req, nil)
-		return err
+		if err != nil || rec == nil {
+			return err
+		}
+		return a.noteManaged(ctx, tx, s, req, c, []*core.Record{rec})
 	})
 	if err != nil {
 		return nil, err
@@ -251,8 +257,9 @@ func (a *App) CreateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if err != nil {
 		return nil, applyError("create", err)
 	}
-	if errs := a.authFormErrors(c, nil, input, su); len(errs) > 0 {
-		return nil, failed("create", errs)
+	form, formErrs := a.authFormCreate(c, req, rec, input)
+	if len(formErrs) > 0 {
+		return nil, failed("create", formErrs)
 	}
 	errs := record.Validate(rec, nil, record.ValidateOptions{Plain: applied.Plain, NewFiles: ups.names()})
 	if err := ups.check(rec, errs); err != nil {
@@ -278,6 +285,12 @@ func (a *App) CreateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 		if ok == nil {
 			return nil, failed("create", nil)
 		}
+	}
+	if err := a.authFormAfterInsert(ctx, tx, s, form, req, rec, applied.Body); err != nil {
+		return nil, err
+	}
+	if form.manage {
+		req.markManaged(rec)
 	}
 	return rec, nil
 }
@@ -322,8 +335,12 @@ func (a *App) UpdateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 			return nil, errRecordNotFound
 		}
 	}
-	if errs := a.authFormErrors(c, old, input, su); len(errs) > 0 {
-		return nil, failed("update", errs)
+	form, formErrs, err := a.authFormUpdate(ctx, tx, s, req, old, rec, input, applied.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(formErrs) > 0 {
+		return nil, failed("update", formErrs)
 	}
 	errs := record.Validate(rec, old, record.ValidateOptions{Plain: applied.Plain, NewFiles: ups.names()})
 	if err := ups.check(rec, errs); err != nil {
@@ -349,6 +366,9 @@ func (a *App) UpdateRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if err := a.dropReplacedFiles(ctx, old, rec); err != nil {
 		return nil, err
 	}
+	if form.manage {
+		req.markManaged(rec)
+	}
 	return rec, nil
 }
 
@@ -371,7 +391,10 @@ func (a *App) DeleteRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if rec == nil {
 		return errRecordNotFound
 	}
-	return a.deleteWithRefs(ctx, tx, s, rec, map[string]bool{})
+	if err := a.deleteWithRefs(ctx, tx, s, rec, map[string]bool{}); err != nil {
+		return err
+	}
+	return a.deleteAuthRefs(ctx, tx, s, rec)
 }
 
 // applyError turns an Apply failure into the action's 400.
