@@ -43,6 +43,7 @@ func (s *server) handleAuthWithPassword() http.Handler {
 			Identity      string `json:"identity"`
 			Password      string `json:"password"`
 			IdentityField string `json:"identityField"`
+			MFAID         string `json:"mfaId"`
 		}
 		if err := json.Unmarshal(raw, &body); err != nil {
 			return core.Invalid("An error occurred while validating the submitted data.", nil)
@@ -53,15 +54,7 @@ func (s *server) handleAuthWithPassword() http.Handler {
 		}
 		req := s.request(r)
 		req.Context = "password"
-		if err := s.app.CheckAuthRule(r.Context(), req, rec); err != nil {
-			return err
-		}
-		token, err := s.app.AuthToken(rec)
-		if err != nil {
-			return err
-		}
-		req.Auth = rec
-		return s.authResponse(w, r, req, rec, token)
+		return s.completeAuth(w, r, req, rec, app.MethodPassword, body.MFAID)
 	})
 }
 
@@ -72,18 +65,18 @@ func (s *server) handleAuthRefresh() http.Handler {
 			return err
 		}
 		req := s.request(r)
-		if req.Auth == nil {
-			return errAuthRequired
-		}
-		if req.Auth.Collection.ID != c.ID {
-			return core.Errorf(core.EForbidden, "The request requires auth record from %s collection.", c.Name)
+		if err := app.RequireCollectionAuth(req, c); err != nil {
+			return err
 		}
 		if err := s.app.CheckAuthRule(r.Context(), req, req.Auth); err != nil {
 			return err
 		}
-		token, err := s.app.AuthToken(req.Auth)
-		if err != nil {
-			return err
+		// Impersonation tokens are not refreshable: the same one comes back.
+		token := requestToken(r)
+		if app.TokenRefreshable(token) {
+			if token, err = s.app.AuthToken(req.Auth); err != nil {
+				return err
+			}
 		}
 		return s.authResponse(w, r, req, req.Auth, token)
 	})

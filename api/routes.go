@@ -30,4 +30,6 @@ func addRoutes(mux *http.ServeMux, s *server) {
 	mux.Handle("PATCH /api/settings", s.superuser(s.handleSettingsUpdate()))
 	mux.Handle("POST /api/settings/test/s3", s.superuser(s.handleSettingsTestS3()))
 	mux.Handle("POST /api/settings/test/email", s.superuser(s.handleSettingsTestEmail()))
+
+	addAuthRoutes(mux, s)
 }
