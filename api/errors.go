@@ -35,6 +35,15 @@ type errorBody struct {
 // writeError is the one exit for every failed request. Errors that are
 // not *core.Error are logged with the request id and shown generically.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status, body := errorResponse(r, log, err)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// errorResponse is what writeError sends for err, logging as it does.
+// Batch uses it for the body a failed item would have answered.
+func errorResponse(r *http.Request, log *slog.Logger, err error) (int, errorBody) {
 	var e *core.Error
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -60,10 +69,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if data == nil || status == http.StatusInternalServerError {
 		data = map[string]any{}
 	}
-	body := errorBody{Data: data, Message: sentence(msg), Status: status}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	return status, errorBody{Data: data, Message: sentence(msg), Status: status}
 }
 
 // sentence capitalises msg and makes sure it ends with punctuation, as
