@@ -20,6 +20,7 @@ func addRoutes(mux *http.ServeMux, s *server) {
 	mux.Handle("GET /api/collections/{collection}/records/{id}", s.limit(s.handleRecordView(), "view"))
 	mux.Handle("PATCH /api/collections/{collection}/records/{id}", s.limit(s.handleRecordUpdate(), "update"))
 	mux.Handle("DELETE /api/collections/{collection}/records/{id}", s.limit(s.handleRecordDelete(), "delete"))
+	mux.Handle("POST /api/batch", s.handleBatch())
 
 	mux.Handle("GET /api/files/{collection}/{recordId}/{filename}", s.limit(s.handleFileDownload(), "file"))
 
