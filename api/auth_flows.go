@@ -14,15 +14,16 @@ import (
 // addAuthRoutes maps the auth endpoints of §6 and the file token (§7.2).
 func addAuthRoutes(mux *http.ServeMux, s *server) {
 	const c = "/api/collections/{collection}/"
-	mux.Handle("GET "+c+"auth-methods", s.handleAuthMethods())
-	mux.Handle("POST "+c+"request-otp", s.handleRequestOTP())
-	mux.Handle("POST "+c+"auth-with-otp", s.handleAuthWithOTP())
-	mux.Handle("POST "+c+"request-verification", s.handleRequestVerification())
-	mux.Handle("POST "+c+"confirm-verification", s.handleConfirmVerification())
-	mux.Handle("POST "+c+"request-password-reset", s.handleRequestPasswordReset())
-	mux.Handle("POST "+c+"confirm-password-reset", s.handleConfirmPasswordReset())
-	mux.Handle("POST "+c+"request-email-change", s.handleRequestEmailChange())
-	mux.Handle("POST "+c+"confirm-email-change", s.handleConfirmEmailChange())
+	// Rate-limit tags of §1.12 (ratelimit.go).
+	mux.Handle("GET "+c+"auth-methods", s.limit(s.handleAuthMethods(), "listAuthMethods"))
+	mux.Handle("POST "+c+"request-otp", s.limit(s.handleRequestOTP(), "requestOTP"))
+	mux.Handle("POST "+c+"auth-with-otp", s.limit(s.handleAuthWithOTP(), "authWithOTP", "auth"))
+	mux.Handle("POST "+c+"request-verification", s.limit(s.handleRequestVerification(), "requestVerification"))
+	mux.Handle("POST "+c+"confirm-verification", s.limit(s.handleConfirmVerification(), "confirmVerification"))
+	mux.Handle("POST "+c+"request-password-reset", s.limit(s.handleRequestPasswordReset(), "requestPasswordReset"))
+	mux.Handle("POST "+c+"confirm-password-reset", s.limit(s.handleConfirmPasswordReset(), "confirmPasswordReset"))
+	mux.Handle("POST "+c+"request-email-change", s.limit(s.handleRequestEmailChange(), "requestEmailChange"))
+	mux.Handle("POST "+c+"confirm-email-change", s.limit(s.handleConfirmEmailChange(), "confirmEmailChange"))
 	mux.Handle("POST "+c+"impersonate/{id}", s.handleImpersonate())
 	mux.Handle("POST /api/files/token", s.handleFileToken())
 }
@@ -62,6 +63,17 @@ func (s *server) completeAuth(w http.ResponseWriter, r *http.Request, req *app.R
 	if mfaID == "" {
 		mfaID = r.URL.Query().Get("mfaId")
 	}
+	ip := s.clientIP(r)
+	if isSuperuser(rec) {
+		// §6.1: the superuser IP whitelist comes before any token.
+		st, err := s.app.Settings(r.Context())
+		if err != nil {
+			return err
+		}
+		if !st.SuperuserIPAllowed(ip) {
+			return errIPNotAllowed
+		}
+	}
 	res, err := s.app.CompleteAuth(r.Context(), req, rec, method, mfaID)
 	if err != nil {
 		return err
@@ -70,6 +82,10 @@ func (s *server) completeAuth(w http.ResponseWriter, r *http.Request, req *app.R
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
 		return json.NewEncoder(w).Encode(map[string]string{"mfaId": res.MFAID})
+	}
+	// A failure to remember the device must not fail the login.
+	if err := s.app.NoteAuthOrigin(r.Context(), res.Record, ip, r.UserAgent()); err != nil {
+		s.log.Warn("noting the auth origin failed", "requestId", requestID(r.Context()), "error", err)
 	}
 	req.Auth = res.Record
 	return s.authResponse(w, r, req, res.Record, res.Token)

@@ -408,7 +408,7 @@ func (a *App) saveInTx(ctx context.Context, rec *core.Record, input map[string]a
 	if err != nil {
 		return internal(err)
 	}
-	return a.store.Write(ctx, func(tx core.Tx) error {
+	return a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		_, err := a.saveAuthChanges(ctx, tx, s, rec, input)
 		return err
 	})

@@ -57,7 +57,7 @@ func (a *App) startMFA(ctx context.Context, rec *core.Record, method string) (st
 		return "", err
 	}
 	var id string
-	err = a.store.Write(ctx, func(tx core.Tx) error {
+	err = a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		// Expired sessions of the record are of no use to anyone.
 		list, err := tx.Find(ctx, &core.Query{Collection: mfas, Where: refWhere(rec)})
 		if err != nil {
@@ -97,7 +97,7 @@ func (a *App) finishMFA(ctx context.Context, rec *core.Record, method, mfaID str
 	if err != nil {
 		return err
 	}
-	return a.store.Write(ctx, func(tx core.Tx) error {
+	return a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		m, err := a.findOne(ctx, tx, s, mfas, mfaID, nil, sys, nil)
 		if err != nil {
 			return err

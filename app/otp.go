@@ -76,7 +76,7 @@ func (a *App) RequestOTP(ctx context.Context, c *core.Collection, email string) 
 	}
 	var id string
 	reused := false
-	err = a.store.Write(ctx, func(tx core.Tx) error {
+	err = a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		list, err := tx.Find(ctx, &core.Query{Collection: otps, Where: refWhere(rec)})
 		if err != nil {
 			return internal(err)
@@ -165,7 +165,7 @@ func (a *App) AuthWithOTP(ctx context.Context, c *core.Collection, otpID, passwo
 	if a.expired(otp.String("created"), c.Auth.OTP.Duration) || !auth.CheckPassword(otp.String("password"), password) {
 		return nil, errInvalidOTP
 	}
-	err = a.store.Write(ctx, func(tx core.Tx) error {
+	err = a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		// Deleting inside the write makes a replay in parallel fail: only
 		// one transaction finds the row.
 		if err := a.DeleteRecordTx(ctx, tx, sys, otps, otp.ID()); err != nil {
