@@ -168,6 +168,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer st.Close()
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a.SetMailLogger(logger)
 	handler := api.NewServer(api.Config{App: a, Logger: logger, Version: version})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -197,6 +198,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
+	a.WaitMail() // mails of the last requests still go out
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
