@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/plinthdb/plinth/collection"
 	"github.com/plinthdb/plinth/core"
@@ -43,6 +43,9 @@ func (a *App) NoteAuthOrigin(ctx context.Context, rec *core.Record, ip, userAgen
 	if err != nil {
 		return err
 	}
+	if len(userAgent) > 200 {
+		userAgent = userAgent[:200] + "..."
+	}
 	fp := originFingerprint(ip, userAgent)
 	alert := false
 	err = a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
@@ -75,7 +78,7 @@ func (a *App) NoteAuthOrigin(ctx context.Context, rec *core.Record, ip, userAgen
 	if err != nil || !alert || !c.Auth.AuthAlert.Enabled || rec.String("email") == "" {
 		return err
 	}
-	info := strings.TrimSpace(ip + " " + userAgent)
+	info := fmt.Sprintf("%s - %s %s", core.FormatTime(a.Now()), ip, userAgent)
 	m, err := a.recordMail(ctx, rec, rec.String("email"), c.Auth.AuthAlert.EmailTemplate, mail.Vars{"ALERT_INFO": info})
 	if err != nil {
 		return internal(err)
