@@ -39,7 +39,8 @@ type App struct {
 	now     func() time.Time
 	rand    io.Reader
 	hash    func(string) (string, error)
-	flows   authState // mail and throttles of the auth flows (authmail.go)
+	flows   authState   // mail and throttles of the auth flows (authmail.go)
+	oauth2  oauth2State // redirect sink, provider HTTP client, posted names (oauth2.go)
 
 	settings settingsCache // settings.go
 	logins   loginThrottle // loginthrottle.go

@@ -130,12 +130,6 @@ func (a *App) AuthMethods(ctx context.Context, c *core.Collection) (map[string]a
 	}, nil
 }
 
-// oauth2AuthProviders returns the providers part of auth-methods (the
-// OAuth2 flow fills it; until then no provider is offered).
-func (a *App) oauth2AuthProviders(ctx context.Context, c *core.Collection) ([]map[string]any, error) {
-	return []map[string]any{}, nil
-}
-
 // Impersonate issues a non-refreshable auth token for record id of c,
 // valid duration seconds (the collection's auth duration when 0). Only
 // superusers may (§6.10).
