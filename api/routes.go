@@ -33,4 +33,5 @@ func addRoutes(mux *http.ServeMux, s *server) {
 	mux.Handle("POST /api/settings/test/email", s.superuser(s.handleSettingsTestEmail()))
 
 	addAuthRoutes(mux, s)
+	addOAuth2Routes(mux, s)
 }
