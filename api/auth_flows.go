@@ -60,6 +60,12 @@ func (b authBody) str(key string) string {
 // completeAuth answers a successful credential check: the auth response,
 // or the MFA challenge 401 {"mfaId"} (a non-standard body, §6.5).
 func (s *server) completeAuth(w http.ResponseWriter, r *http.Request, req *app.Request, rec *core.Record, method, mfaID string) error {
+	return s.completeAuthMeta(w, r, req, rec, method, mfaID, nil)
+}
+
+// completeAuthMeta is completeAuth whose response carries meta when it
+// is not nil (OAuth2, §6.6).
+func (s *server) completeAuthMeta(w http.ResponseWriter, r *http.Request, req *app.Request, rec *core.Record, method, mfaID string, meta map[string]any) error {
 	if mfaID == "" {
 		mfaID = r.URL.Query().Get("mfaId")
 	}
@@ -88,6 +94,9 @@ func (s *server) completeAuth(w http.ResponseWriter, r *http.Request, req *app.R
 		s.log.Warn("noting the auth origin failed", "requestId", requestID(r.Context()), "error", err)
 	}
 	req.Auth = res.Record
+	if meta != nil {
+		return s.authResponseMeta(w, r, req, res.Record, res.Token, meta)
+	}
 	return s.authResponse(w, r, req, res.Record, res.Token)
 }
 

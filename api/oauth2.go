@@ -1,11 +1,11 @@
 package api
 
 import (
-	"encoding/json"
 	"mime"
 	"net/http"
 
 	"github.com/plinthdb/plinth/app"
+	"github.com/plinthdb/plinth/core"
 )
 
 // addOAuth2Routes maps the OAuth2 endpoints (§3.8, §6.6).
@@ -50,26 +50,17 @@ func (s *server) handleAuthWithOAuth2() http.Handler {
 		if err != nil {
 			return err
 		}
-		mfaID := body.str("mfaId")
-		if mfaID == "" {
-			mfaID = r.URL.Query().Get("mfaId")
-		}
-		done, err := s.app.CompleteAuth(r.Context(), req, res.Record, app.MethodOAuth2, mfaID)
-		if err != nil {
-			return err
-		}
-		if done.MFAID != "" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			return json.NewEncoder(w).Encode(map[string]string{"mfaId": done.MFAID})
-		}
-		req.Auth = done.Record
-		m := s.serialize(r, req, done.Record)
-		if email, ok := done.Record.Values["email"]; ok {
-			m["email"] = email
-		}
-		return s.respond(w, r, http.StatusOK, map[string]any{"token": done.Token, "record": m, "meta": res.Meta()})
+		return s.completeAuthMeta(w, r, req, res.Record, app.MethodOAuth2, body.str("mfaId"), res.Meta())
 	})
+}
+
+// authResponseMeta is §6.1's shape plus the OAuth2 "meta" object.
+func (s *server) authResponseMeta(w http.ResponseWriter, r *http.Request, req *app.Request, rec *core.Record, token string, meta map[string]any) error {
+	m := s.serialize(r, req, rec)
+	if email, ok := rec.Values["email"]; ok {
+		m["email"] = email
+	}
+	return s.respond(w, r, http.StatusOK, map[string]any{"token": token, "record": m, "meta": meta})
 }
 
 // Where the redirect endpoint sends the browser (the admin UI's pages, as

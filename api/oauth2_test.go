@@ -189,11 +189,15 @@ func TestOAuth2SignUpDetails(t *testing.T) {
 		r.has("record.name", "Chosen").has("record.email", "mine@example.com").has("record.verified", false).
 			has("record.emailVisibility", true).has("meta.email", "").has("meta.isNew", true)
 
+		// A picture that cannot be fetched only means no avatar.
+		fake.SetUser(map[string]any{"sub": "u-6", "email": "u6@example.com", "email_verified": true, "picture": fake.URL + "/missing.png"})
+		o2SignIn(e, fake, "oidc", "", nil).status(200).has("record.avatar", "").has("meta.avatarURL", fake.URL+"/missing.png")
+
 		// No e-mail at all: the create pipeline decides (email is
 		// required in users), and nothing is left behind.
 		fake.SetUser(map[string]any{"sub": "u-3", "name": "No Mail"})
 		o2SignIn(e, fake, "oidc", "", nil).status(400).fieldCode("email", "validation_required")
-		if got := o2Links(e); len(got) != 1 {
+		if got := o2Links(e); len(got) != 2 {
 			t.Fatalf("links %v", got)
 		}
 
@@ -205,8 +209,8 @@ func TestOAuth2SignUpDetails(t *testing.T) {
 		e.su("PATCH", "/api/collections/users", map[string]any{"createRule": nil}).status(200)
 		fake.SetUser(map[string]any{"sub": "u-5", "email": "u5@example.com", "email_verified": true})
 		o2SignIn(e, fake, "oidc", "", nil).status(403)
-		if n := o2UserCount(e); n != 2 {
-			t.Fatalf("%d users, want 2", n)
+		if n := o2UserCount(e); n != 3 {
+			t.Fatalf("%d users, want 3", n)
 		}
 	})
 }

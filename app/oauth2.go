@@ -186,6 +186,10 @@ func (a *App) AuthWithOAuth2(ctx context.Context, req *Request, c *core.Collecti
 	if err != nil {
 		return nil, err
 	}
+	avatar, err := a.prefetchAvatar(ctx, s, req, c, ext, cfg.Name, user, in.CreateData)
+	if err != nil {
+		return nil, err
+	}
 	res := &OAuth2Auth{User: user}
 	err = a.Write(ctx, func(ctx context.Context, tx core.Tx) error {
 		link, err := a.externalAuth(ctx, tx, ext, c.ID, cfg.Name, user.ID)
@@ -205,7 +209,7 @@ func (a *App) AuthWithOAuth2(ctx context.Context, req *Request, c *core.Collecti
 		}
 		if rec == nil {
 			res.IsNew = true
-			rec, err = a.oauth2SignUp(ctx, tx, s, req, c, user, in.CreateData)
+			rec, err = a.oauth2SignUp(ctx, tx, s, req, c, user, in.CreateData, avatar)
 		} else {
 			rec, err = a.oauth2Refresh(ctx, tx, s, req, rec, ext, link, user)
 		}
@@ -375,7 +379,7 @@ func (a *App) dropOtherLinks(ctx context.Context, tx core.Tx, ext *core.Collecti
 // oauth2SignUp creates the record of a first OAuth2 sign-in through the
 // normal create pipeline, as the caller (so the create rule applies,
 // with createData as @request.body).
-func (a *App) oauth2SignUp(ctx context.Context, tx core.Tx, s *core.Schema, req *Request, c *core.Collection, user *oauth2.User, createData map[string]any) (*core.Record, error) {
+func (a *App) oauth2SignUp(ctx context.Context, tx core.Tx, s *core.Schema, req *Request, c *core.Collection, user *oauth2.User, createData map[string]any, avatar *files.Upload) (*core.Record, error) {
 	if c.Name == core.SuperusersName {
 		return nil, &core.Error{Code: core.EInvalid, Message: msgOAuth2Failed,
 			Err: errors.New("superusers are never created by an OAuth2 sign-in")}
@@ -416,8 +420,8 @@ func (a *App) oauth2SignUp(ctx context.Context, tx core.Tx, s *core.Schema, req 
 	}
 	if f := target("avatarURL"); f != nil && user.AvatarURL != "" {
 		if f.Type == core.FieldFile {
-			if up := a.downloadAvatar(ctx, f, user.AvatarURL); up != nil {
-				input[f.Name] = up
+			if avatar != nil {
+				input[f.Name] = avatar
 			}
 		} else {
 			input[f.Name] = user.AvatarURL
@@ -450,6 +454,32 @@ func (a *App) usernameAssignable(ctx context.Context, tx core.Tx, s *core.Schema
 	}
 	taken, err := a.recordByField(ctx, tx, s, c, f.Name, value)
 	return taken == nil, err
+}
+
+// prefetchAvatar downloads the provider's avatar when the avatar is
+// mapped to a file field and a sign-up looks due. It runs before the
+// write transaction, which must not wait on the network (SQLite has one
+// writer); the transaction resolves the record again and uses the file
+// only if it does create one.
+func (a *App) prefetchAvatar(ctx context.Context, s *core.Schema, req *Request, c *core.Collection, ext *core.Collection, provider string, user *oauth2.User, createData map[string]any) (*files.Upload, error) {
+	name := c.Auth.OAuth2.MappedFields["avatarURL"]
+	f := c.Field(name)
+	if _, sent := createData[name]; sent || name == "" || f == nil || f.Type != core.FieldFile || user.AvatarURL == "" {
+		return nil, nil
+	}
+	var existing *core.Record
+	err := a.store.Read(ctx, func(tx core.Tx) error {
+		link, err := a.externalAuth(ctx, tx, ext, c.ID, provider, user.ID)
+		if err != nil {
+			return err
+		}
+		existing, err = a.oauth2Record(ctx, tx, s, req, c, link, user)
+		return err
+	})
+	if err != nil || existing != nil {
+		return nil, err
+	}
+	return a.downloadAvatar(ctx, f, user.AvatarURL), nil
 }
 
 // downloadAvatar fetches the provider's avatar for file field f. Any
