@@ -33,13 +33,21 @@ func listParams(r *http.Request) (app.ListParams, error) {
 	return p, nil
 }
 
-// serialize renders records for the caller, with the expand key when asked.
+// serialize renders one record for the caller, with its expand (§4.4).
 func (s *server) serialize(r *http.Request, req *app.Request, rec *core.Record) map[string]any {
-	m := s.app.Serialize(req, rec)
-	if r.URL.Query().Get("expand") != "" {
-		m["expand"] = map[string]any{}
+	return s.serializeAll(r, req, []*core.Record{rec})[0]
+}
+
+// serializeAll renders records for the caller and expands their relations
+// all at once: the expand parameter is parsed once per request, and each
+// level of it costs one query per collection whatever the page size. A
+// failed expand is logged, not returned, as in PocketBase.
+func (s *server) serializeAll(r *http.Request, req *app.Request, recs []*core.Record) []map[string]any {
+	out, err := s.app.SerializeRecords(r.Context(), req, recs, app.ParseExpand(r.URL.Query().Get("expand")))
+	if err != nil {
+		s.log.Warn("expand failed", "error", err, "expand", r.URL.Query().Get("expand"))
 	}
-	return m
+	return out
 }
 
 func (s *server) collection(r *http.Request) (*core.Collection, error) {
@@ -63,8 +71,8 @@ func (s *server) handleRecordsList() http.Handler {
 		}
 		out := &listResponse{Page: res.Page, PerPage: res.PerPage, TotalItems: res.TotalItems,
 			TotalPages: res.TotalPages, Items: make([]any, len(res.Items))}
-		for i, rec := range res.Items {
-			out.Items[i] = s.serialize(r, req, rec)
+		for i, m := range s.serializeAll(r, req, res.Items) {
+			out.Items[i] = m
 		}
 		return s.respond(w, r, http.StatusOK, out)
 	})
