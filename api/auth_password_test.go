@@ -90,8 +90,9 @@ func TestAuthWithPasswordIdentityFields(t *testing.T) {
 	eachAuthStore(t, func(t *testing.T, e *authEnv) {
 		e.su("POST", "/api/collections", map[string]any{
 			"name": "members", "type": "auth",
-			"fields":       []any{map[string]any{"name": "username", "type": "text"}},
-			"indexes":      []string{"CREATE UNIQUE INDEX idx_members_username ON members (username)"},
+			"fields": []any{map[string]any{"name": "username", "type": "text"}},
+			"indexes": []string{"CREATE UNIQUE INDEX idx_members_username ON members (username COLLATE NOCASE)",
+				"CREATE UNIQUE INDEX idx_members_email ON members (email COLLATE NOCASE) WHERE email != ''"},
 			"passwordAuth": map[string]any{"enabled": true, "identityFields": []string{"email", "username"}},
 		}).status(200)
 		id := e.createIn("members", "m1@example.com", "password-one", map[string]any{"username": "mike"})
@@ -107,6 +108,19 @@ func TestAuthWithPasswordIdentityFields(t *testing.T) {
 		}
 		e.call("POST", "/api/collections/members/auth-with-password", "",
 			map[string]any{"identity": "mike", "password": "password-one", "identityField": "username"}).status(200)
+		// NOCASE unique indexes make the lookups case-insensitive (§2.7)...
+		for _, identity := range []string{"MIKE", "M1@Example.COM"} {
+			e.call("POST", "/api/collections/members/auth-with-password", "",
+				map[string]any{"identity": identity, "password": "password-one"}).status(200).has("record.id", id)
+		}
+		e.call("POST", "/api/collections/members/request-password-reset", "", map[string]any{"email": "M1@EXAMPLE.COM"}).status(204)
+		if m := e.mail(); m.To[0] != "m1@example.com" {
+			t.Fatalf("reset mail to %v", m.To)
+		}
+		// ...and the default ones do not.
+		e.user("u1@example.com", "password-one", nil)
+		e.call("POST", "/api/collections/users/auth-with-password", "",
+			map[string]any{"identity": "U1@EXAMPLE.COM", "password": "password-one"}).status(400)
 		e.call("POST", "/api/collections/members/auth-with-password", "",
 			map[string]any{"identity": "mike", "password": "password-one", "identityField": "email"}).status(400).
 			has("message", "Failed to authenticate.")

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/plinthdb/plinth/auth"
+	"github.com/plinthdb/plinth/collection"
 	"github.com/plinthdb/plinth/core"
 	"github.com/plinthdb/plinth/filter"
 	"github.com/plinthdb/plinth/mail"
@@ -173,16 +175,25 @@ func systemCollection(s *core.Schema, id string) (*core.Collection, error) {
 	return c, nil
 }
 
-// recordByField returns c's record whose field equals value, or nil.
-// The comparison follows the field's unique index collation.
+// recordByField returns c's record whose field equals value, or nil. A
+// text field whose unique index is COLLATE NOCASE compares without case
+// (§2.7), the way that index was built for each engine.
 func (a *App) recordByField(ctx context.Context, tx core.Tx, s *core.Schema, c *core.Collection, field, value string) (*core.Record, error) {
-	comp, err := a.compile(s, c, field+" = @request.query.v", filter.RuleKind, true)
-	if err != nil {
-		return nil, internal(err)
-	}
-	w, err := comp.Bind(&filter.Request{Now: a.Now(), Query: map[string]string{"v": value}})
-	if err != nil {
-		return nil, internal(err)
+	var w core.SQL
+	if f := c.Field(field); f != nil && isTextColumn(f) && nocaseUnique(c, f.Name) {
+		col := `"` + core.MainAlias + `"."` + strings.ReplaceAll(f.Name, `"`, `""`) + `"`
+		w = core.SQL{Text: col + " = ? COLLATE NOCASE", Args: []any{value}}
+		if a.store.Dialect() == core.Postgres {
+			w.Text = "LOWER(" + col + ") = LOWER(?)"
+		}
+	} else {
+		comp, err := a.compile(s, c, field+" = @request.query.v", filter.RuleKind, true)
+		if err != nil {
+			return nil, internal(err)
+		}
+		if w, err = comp.Bind(&filter.Request{Now: a.Now(), Query: map[string]string{"v": value}}); err != nil {
+			return nil, internal(err)
+		}
 	}
 	recs, err := tx.Find(ctx, &core.Query{Collection: c, Where: []core.SQL{w}, Limit: 1})
 	if err != nil {
@@ -192,6 +203,22 @@ func (a *App) recordByField(ctx context.Context, tx core.Tx, s *core.Schema, c *
 		return nil, nil
 	}
 	return recs[0], nil
+}
+
+// isTextColumn reports whether f is stored as a text column.
+func isTextColumn(f *core.Field) bool {
+	switch f.Type {
+	case core.FieldText, core.FieldEmail, core.FieldURL, core.FieldEditor:
+		return true
+	}
+	return false
+}
+
+// nocaseUnique reports whether field's single-column unique index
+// compares without case.
+func nocaseUnique(c *core.Collection, field string) bool {
+	ix := collection.FindUniqueIndex(c.Indexes, field)
+	return ix != nil && strings.EqualFold(ix.Columns[0].Collate, "NOCASE")
 }
 
 // findByEmail reads c's record with email, or nil.
@@ -346,7 +373,7 @@ func (a *App) RequestVerification(ctx context.Context, c *core.Collection, email
 	if verified, _ := rec.Values["verified"].(bool); verified || !a.takeMailSlot(throttleVerification, rec) {
 		return nil
 	}
-	m, err := a.verificationMail(ctx, rec, email)
+	m, err := a.verificationMail(ctx, rec, rec.String("email"))
 	if err != nil {
 		return internal(err)
 	}
@@ -423,7 +450,7 @@ func (a *App) RequestPasswordReset(ctx context.Context, c *core.Collection, emai
 	if err != nil || rec == nil || !a.takeMailSlot(throttlePasswordReset, rec) {
 		return err
 	}
-	m, err := a.passwordResetMail(ctx, rec, email)
+	m, err := a.passwordResetMail(ctx, rec, rec.String("email"))
 	if err != nil {
 		return internal(err)
 	}

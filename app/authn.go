@@ -6,7 +6,6 @@ import (
 
 	"github.com/plinthdb/plinth/auth"
 	"github.com/plinthdb/plinth/core"
-	"github.com/plinthdb/plinth/filter"
 	"github.com/plinthdb/plinth/record"
 )
 
@@ -73,27 +72,19 @@ func (a *App) AuthWithPassword(ctx context.Context, c *core.Collection, identity
 		if c.Field(name) == nil {
 			continue
 		}
-		comp, err := a.compile(s, c, name+" = @request.query.identity", filter.RuleKind, true)
-		if err != nil {
-			return nil, internal(err)
-		}
-		w, err := comp.Bind(&filter.Request{Now: a.Now(), Query: map[string]string{"identity": identity}})
-		if err != nil {
-			return nil, internal(err)
-		}
-		var recs []*core.Record
+		var rec *core.Record
 		err = a.store.Read(ctx, func(tx core.Tx) error {
-			recs, err = tx.Find(ctx, &core.Query{Collection: c, Where: []core.SQL{w}, Limit: 1})
+			rec, err = a.recordByField(ctx, tx, s, c, name, identity)
 			return err
 		})
 		if err != nil {
-			return nil, internal(err)
+			return nil, err
 		}
-		if len(recs) == 1 {
-			if !auth.CheckPassword(recs[0].String("password"), password) {
+		if rec != nil {
+			if !auth.CheckPassword(rec.String("password"), password) {
 				return nil, errAuthFailed
 			}
-			return recs[0], nil
+			return rec, nil
 		}
 	}
 	// Spend the time of a hash check so unknown identities are not faster.

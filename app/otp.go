@@ -54,6 +54,7 @@ func (a *App) RequestOTP(ctx context.Context, c *core.Collection, email string) 
 	if rec == nil {
 		return fakeID, nil
 	}
+	email = rec.String("email") // the stored address, whatever case was asked for
 	length := c.Auth.OTP.Length
 	if length <= 0 {
 		length = 8
