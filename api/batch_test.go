@@ -576,3 +576,18 @@ func TestBatchClientDisconnectRollsBack(t *testing.T) {
 		}
 	})
 }
+
+func TestBatchItemExpand(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		postsSetup(e)
+		enableBatch(e, 50, 3)
+		author := e.su("POST", "/api/collections/authors/records", map[string]any{"name": "Ann"}).status(200).str("id")
+		e.call("POST", "/api/batch", "", batch(
+			batchReq("POST", "/api/collections/posts/records?expand=author&fields=title,expand.author.name",
+				map[string]any{"title": "a", "author": author}),
+			batchReq("POST", "/api/collections/posts/records?fields=title", map[string]any{"title": "b", "author": author}),
+		)).status(200).
+			has("0.body", map[string]any{"title": "a", "expand": map[string]any{"author": map[string]any{"name": "Ann"}}}).
+			has("1.body", map[string]any{"title": "b"})
+	})
+}
