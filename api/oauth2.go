@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"math"
 	"mime"
 	"net/http"
 
@@ -12,6 +14,7 @@ import (
 func addOAuth2Routes(mux *http.ServeMux, s *server) {
 	mux.Handle("GET /api/collections/meta/oauth2-providers", s.superuser(s.handleOAuth2Providers()))
 	mux.Handle("POST /api/collections/{collection}/auth-with-oauth2", s.limit(s.handleAuthWithOAuth2(), "authWithOAuth2", "auth"))
+	mux.Handle("POST /api/settings/apple/generate-client-secret", s.superuser(s.handleAppleClientSecret()))
 	mux.Handle("GET /api/oauth2-redirect", s.handleOAuth2Redirect())
 	mux.Handle("POST /api/oauth2-redirect", s.handleOAuth2Redirect())
 }
@@ -61,6 +64,31 @@ func (s *server) authResponseMeta(w http.ResponseWriter, r *http.Request, req *a
 		m["email"] = email
 	}
 	return s.respond(w, r, http.StatusOK, map[string]any{"token": token, "record": m, "meta": meta})
+}
+
+func (s *server) handleAppleClientSecret() http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		raw, err := readRawJSON(w, r)
+		if err != nil {
+			return err
+		}
+		var body struct {
+			ClientID   string  `json:"clientId"`
+			TeamID     string  `json:"teamId"`
+			KeyID      string  `json:"keyId"`
+			PrivateKey string  `json:"privateKey"`
+			Duration   float64 `json:"duration"`
+		}
+		if err := json.Unmarshal(raw, &body); err != nil || body.Duration != math.Trunc(body.Duration) || math.Abs(body.Duration) > 1<<53 {
+			return errBadBody
+		}
+		secret, err := s.app.GenerateAppleClientSecret(app.AppleSecretInput{ClientID: body.ClientID, TeamID: body.TeamID,
+			KeyID: body.KeyID, PrivateKey: body.PrivateKey, Duration: int64(body.Duration)})
+		if err != nil {
+			return err
+		}
+		return s.respond(w, r, http.StatusOK, map[string]string{"secret": secret})
+	})
 }
 
 // Where the redirect endpoint sends the browser (the admin UI's pages, as

@@ -1,11 +1,18 @@
 package api_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/oauth2"
@@ -519,5 +526,37 @@ func TestOAuth2AppleFormPost(t *testing.T) {
 			"codeVerifier": p["codeVerifier"], "redirectURL": e.srv.URL + "/api/oauth2-redirect"}).status(200).
 			has("record.name", "Ada Lovelace").has("meta.name", "Ada Lovelace").has("record.email", "a@privaterelay.appleid.com").
 			has("record.verified", true).has("meta.id", "001.apple")
+	})
+}
+
+func TestAppleClientSecretEndpoint(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(key)
+		pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		const path = "/api/settings/apple/generate-client-secret"
+		body := map[string]any{"clientId": "com.example.web", "teamId": "TEAM123456", "keyId": "KEY1234567",
+			"privateKey": pemKey, "duration": 3600}
+		e.call("POST", path, "", body).status(401)
+		secret := e.su("POST", path, body).status(200).str("secret")
+		var claims jwt.RegisteredClaims
+		tok, err := jwt.ParseWithClaims(secret, &claims, func(*jwt.Token) (any, error) { return &key.PublicKey, nil },
+			jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience("https://appleid.apple.com"), jwt.WithIssuer("TEAM123456"))
+		if err != nil || tok.Header["kid"] != "KEY1234567" || claims.Subject != "com.example.web" {
+			t.Fatalf("secret %s: %v %v %+v", secret, err, tok.Header, claims)
+		}
+
+		e.su("POST", path, map[string]any{"teamId": "short", "privateKey": "nope", "duration": 15777001}).status(400).
+			fieldCode("clientId", "validation_required").fieldCode("teamId", "validation_length_invalid").
+			fieldCode("keyId", "validation_required").fieldCode("privateKey", "validation_match_invalid").
+			fieldCode("duration", "validation_max_less_equal_than_required")
+		broken := strings.Replace(pemKey, pemKey[40:60], strings.Repeat("A", 20), 1)
+		body["privateKey"] = broken
+		e.su("POST", path, body).status(400).has("message", "Failed to generate client secret.")
+		body["duration"] = 1.5
+		e.su("POST", path, body).status(400)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -636,4 +637,58 @@ func (a *App) DeliverOAuth2Redirect(r OAuth2Redirect) bool {
 	sink := a.oauth2.sink
 	a.oauth2.mu.Unlock()
 	return sink != nil && sink.Deliver(r)
+}
+
+// AppleSecretInput is the body of POST /api/settings/apple/generate-client-secret.
+type AppleSecretInput struct {
+	ClientID   string
+	TeamID     string
+	KeyID      string
+	PrivateKey string // PKCS #8 PEM, as Apple hands it out
+	Duration   int64  // seconds
+}
+
+// appleSecretMaxDuration is Apple's limit on client secret lifetime
+// (about six months).
+const appleSecretMaxDuration = 15777000
+
+// GenerateAppleClientSecret signs an Apple client secret (§10.1): the
+// value superusers store as the apple provider's clientSecret.
+func (a *App) GenerateAppleClientSecret(in AppleSecretInput) (string, error) {
+	errs := core.FieldErrors{}
+	if in.ClientID == "" {
+		errs["clientId"] = errBlank()
+	}
+	for key, v := range map[string]string{"teamId": in.TeamID, "keyId": in.KeyID} {
+		switch {
+		case v == "":
+			errs[key] = errBlank()
+		case len(v) != 10:
+			errs[key] = core.NewFieldError("validation_length_invalid", "The length must be exactly 10.", map[string]any{"min": 10, "max": 10})
+		}
+	}
+	switch {
+	case strings.TrimSpace(in.PrivateKey) == "":
+		errs["privateKey"] = errBlank()
+	case !strings.Contains(in.PrivateKey, "-----BEGIN PRIVATE KEY-----") || !strings.Contains(in.PrivateKey, "-----END PRIVATE KEY-----"):
+		errs["privateKey"] = core.NewFieldError("validation_match_invalid", "Must be in a valid format.", nil)
+	}
+	switch {
+	case in.Duration == 0:
+		errs["duration"] = errBlank()
+	case in.Duration < 1:
+		errs["duration"] = core.NewFieldError("validation_min_greater_equal_than_required", "Must be no less than 1.", map[string]any{"threshold": 1})
+	case in.Duration > appleSecretMaxDuration:
+		errs["duration"] = core.NewFieldError("validation_max_less_equal_than_required",
+			fmt.Sprintf("Must be no greater than %d.", appleSecretMaxDuration), map[string]any{"threshold": appleSecretMaxDuration})
+	}
+	if len(errs) > 0 {
+		return "", validationFailed(errs)
+	}
+	secret, err := oauth2.AppleClientSecret(in.ClientID, in.TeamID, in.KeyID, strings.TrimSpace(in.PrivateKey),
+		time.Duration(in.Duration)*time.Second, a.Now())
+	if err != nil {
+		return "", &core.Error{Code: core.EInvalid, Message: "Failed to generate client secret.", Err: err}
+	}
+	return secret, nil
 }
