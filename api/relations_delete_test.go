@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/url"
 	"testing"
 )
 
@@ -128,5 +129,22 @@ func TestRelationReferenceCleanup(t *testing.T) {
 		if r.str("updated") < before {
 			t.Fatalf("updated went back: %s < %s", r.str("updated"), before)
 		}
+	})
+}
+
+// TestRelationCascadeDeletesAuthRefs: an auth record deleted by a cascade
+// loses its auth system rows as if it had been deleted directly.
+func TestRelationCascadeDeletesAuthRefs(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		teams := e.relCol(map[string]any{"name": "teams", "fields": []any{map[string]any{"name": "name", "type": "text"}}})
+		e.relAddField("users", map[string]any{"name": "team", "type": "relation", "collectionId": teams, "maxSelect": 1, "cascadeDelete": true})
+		team := e.relRec("teams", map[string]any{"name": "t"})
+		uid, _ := e.relUser("member@example.com", map[string]any{"team": team})
+		origins := "/api/collections/_authOrigins/records?filter=" + url.QueryEscape("recordRef = '"+uid+"'")
+		e.su("GET", origins, nil).status(200).has("totalItems", 1)
+
+		e.su("DELETE", "/api/collections/teams/records/"+team, nil).status(204)
+		e.su("GET", "/api/collections/users/records/"+uid, nil).status(404)
+		e.su("GET", origins, nil).status(200).has("totalItems", 0)
 	})
 }

@@ -391,10 +391,7 @@ func (a *App) DeleteRecordTx(ctx context.Context, tx core.Tx, req *Request, c *c
 	if rec == nil {
 		return errRecordNotFound
 	}
-	if err := a.deleteWithRefs(ctx, tx, s, rec, map[string]bool{}); err != nil {
-		return err
-	}
-	return a.deleteAuthRefs(ctx, tx, s, rec)
+	return a.deleteWithRefs(ctx, tx, s, rec, map[string]bool{})
 }
 
 // applyError turns an Apply failure into the action's 400.

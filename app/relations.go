@@ -116,7 +116,8 @@ func (a *App) deleteWithRefs(ctx context.Context, tx core.Tx, s *core.Schema, re
 	if err := a.dropRecordFiles(ctx, rec); err != nil {
 		return err
 	}
-	return nil
+	// Cascaded auth records lose their OTPs, MFAs, links and origins too.
+	return a.deleteAuthRefs(ctx, tx, s, rec)
 }
 
 // reload reads rec again in tx; nil when it no longer exists.
