@@ -104,10 +104,19 @@ func (t *tx) SaveCollection(ctx context.Context, old, c *core.Collection) error 
 		return err
 	}
 	return t.guarded(ctx, true, func() error {
+		var views []*core.Collection
+		if old != nil && len(stmts) > 0 {
+			if views, err = t.detachViews(ctx, c.ID); err != nil {
+				return err
+			}
+		}
 		for _, st := range stmts {
 			if _, err := t.exec(ctx, st); err != nil {
 				return t.s.mapError(c, err)
 			}
+		}
+		if err := t.restoreViews(ctx, views); err != nil {
+			return err
 		}
 		if old == nil {
 			_, err = t.exec(ctx, `INSERT INTO "_collections" ("id", "name", "type", "system", "data", "secrets", "created", "updated")
@@ -138,10 +147,17 @@ func (t *tx) DeleteCollection(ctx context.Context, c *core.Collection) error {
 		return core.Errorf(core.EInvalid, "No collection to delete.")
 	}
 	return t.guarded(ctx, true, func() error {
+		views, err := t.detachViews(ctx, c.ID)
+		if err != nil {
+			return err
+		}
 		for _, st := range t.s.d.dropStatements(c) {
 			if _, err := t.exec(ctx, st); err != nil {
 				return err
 			}
+		}
+		if err := t.restoreViews(ctx, views); err != nil {
+			return err
 		}
 		res, err := t.exec(ctx, `DELETE FROM "_collections" WHERE "id" = ?`, c.ID)
 		if err != nil {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/plinthdb/plinth/core"
@@ -47,11 +48,11 @@ func (d dialect) createStatements(c *core.Collection) ([]string, error) {
 		return nil, err
 	}
 	if c.IsView() {
-		q, err := viewQuery(c)
+		st, err := d.createView(c)
 		if err != nil {
 			return nil, err
 		}
-		return []string{"CREATE VIEW " + quote(c.Name) + " AS " + q}, nil
+		return []string{st}, nil
 	}
 	if err := checkFields(c); err != nil {
 		return nil, err
@@ -185,12 +186,15 @@ func (d dialect) alterStatements(old, c *core.Collection) ([]string, error) {
 		return nil, invalidf("The collection id cannot change (%q → %q).", old.ID, c.ID)
 	}
 	if old.IsView() || c.IsView() {
-		if old.IsView() && c.IsView() && old.Name == c.Name && old.ViewQuery == c.ViewQuery {
-			return nil, nil
-		}
 		create, err := d.createStatements(c)
 		if err != nil {
 			return nil, err
+		}
+		// A view's definition covers its query and its fields' types.
+		if old.IsView() && c.IsView() && old.Name == c.Name {
+			if prev, err := d.createStatements(old); err == nil && slices.Equal(prev, create) {
+				return nil, nil
+			}
 		}
 		return append(d.dropStatements(old), create...), nil
 	}

@@ -52,40 +52,52 @@ ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "updated" = exclud
 // is switched to read-only around it (SQLite's query_only pragma; on
 // PostgreSQL a read-only savepoint), so the console cannot write.
 func (t *tx) Query(ctx context.Context, q core.SQL) ([]string, [][]any, error) {
-	if t.done {
-		return nil, nil, errTxDone
-	}
-	var cols []string
-	var out [][]any
-	run := func(qr querier) error {
+	cols, _, rows, err := t.QueryTypes(ctx, q)
+	return cols, rows, err
+}
+
+// QueryTypes is Query that also returns each column's engine type name
+// (database/sql's DatabaseTypeName: the declared type on SQLite, "" for
+// expressions; the type's name on PostgreSQL). View collections infer
+// their fields from it.
+func (t *tx) QueryTypes(ctx context.Context, q core.SQL) (cols, types []string, rows [][]any, err error) {
+	err = t.readOnly(ctx, func(qr querier) error {
 		var err error
-		cols, out, err = t.readRows(ctx, qr, q)
+		cols, types, rows, err = t.readRows(ctx, qr, q)
 		return err
+	})
+	return cols, types, rows, err
+}
+
+// readOnly runs fn on a querier that cannot write: a read-only transaction
+// on a PostgreSQL read connection, SQLite's query_only read connections,
+// or the write transaction switched to read-only around fn.
+func (t *tx) readOnly(ctx context.Context, fn func(querier) error) error {
+	if t.done {
+		return errTxDone
 	}
 	switch {
 	case t.conn != nil:
 		// PostgreSQL read: a read-only transaction on the read connection.
 		ctx2, err := t.stmtCtx(ctx)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		rtx, err := t.conn.BeginTx(ctx2, &sql.TxOptions{ReadOnly: true})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		defer rtx.Rollback()
-		err = run(rtx)
-		return cols, out, err
+		return fn(rtx)
 	case !t.write:
 		// SQLite read connections are query_only already.
-		err := run(t.q)
-		return cols, out, err
+		return fn(t.q)
 	case t.s.d.pg():
 		err := t.guarded(ctx, true, func() error {
 			if _, err := t.exec(ctx, "SET TRANSACTION READ ONLY"); err != nil {
 				return err
 			}
-			if err := run(t.q); err != nil {
+			if err := fn(t.q); err != nil {
 				return err
 			}
 			// The read-only mode ends with the savepoint: roll it back.
@@ -94,25 +106,25 @@ func (t *tx) Query(ctx context.Context, q core.SQL) ([]string, [][]any, error) {
 		if err == errReadOnlyDone {
 			err = nil
 		}
-		return cols, out, err
+		return err
 	default:
 		if _, err := t.exec(ctx, "PRAGMA query_only = ON"); err != nil {
-			return nil, nil, err
+			return err
 		}
-		err := run(t.q)
+		err := fn(t.q)
 		if _, rerr := t.q.ExecContext(context.WithoutCancel(nonNil(ctx)), "PRAGMA query_only = OFF"); rerr != nil && err == nil {
 			err = rerr
 		}
-		return cols, out, err
+		return err
 	}
 }
 
 var errReadOnlyDone = core.Errorf(core.EInternal, "read-only section done")
 
-func (t *tx) readRows(ctx context.Context, qr querier, q core.SQL) ([]string, [][]any, error) {
+func (t *tx) readRows(ctx context.Context, qr querier, q core.SQL) ([]string, []string, [][]any, error) {
 	ctx, err := t.stmtCtx(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	text := q.Text
 	if len(q.Args) > 0 {
@@ -124,16 +136,17 @@ func (t *tx) readRows(ctx context.Context, qr querier, q core.SQL) ([]string, []
 	}
 	rows, err := qr.QueryContext(ctx, text, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cols := make([]string, len(types))
+	typeNames := make([]string, len(types))
 	for i, ct := range types {
-		cols[i] = ct.Name()
+		cols[i], typeNames[i] = ct.Name(), ct.DatabaseTypeName()
 	}
 	out := [][]any{}
 	for rows.Next() {
@@ -143,12 +156,12 @@ func (t *tx) readRows(ctx context.Context, qr querier, q core.SQL) ([]string, []
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for i := range vals {
-			vals[i] = plainValue(vals[i], types[i].DatabaseTypeName())
+			vals[i] = plainValue(vals[i], typeNames[i])
 		}
 		out = append(out, vals)
 	}
-	return cols, out, rows.Err()
+	return cols, typeNames, out, rows.Err()
 }
