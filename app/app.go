@@ -45,6 +45,8 @@ type App struct {
 	settings settingsCache // settings.go
 	logins   loginThrottle // loginthrottle.go
 	files    fileStores    // files.go
+
+	authCache authCache // authcache.go
 }
 
 // New returns an App over store.
@@ -61,6 +63,7 @@ func New(store core.Store, o Options) *App {
 	}
 	a.initFiles(o)
 	a.SetTestEmail(a.SendTemplateTest)
+	store.Subscribe(a.authCache.onEvents)
 	return a
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/plinthdb/plinth/auth"
 	"github.com/plinthdb/plinth/core"
@@ -141,7 +142,18 @@ func (a *App) RecordByToken(ctx context.Context, token, typ string) (*core.Recor
 // Authenticate resolves an auth token to its record. Any failure yields
 // (nil, nil): an invalid token makes the request a guest's (§1.2).
 func (a *App) Authenticate(ctx context.Context, token string) (*core.Record, error) {
-	rec, _, err := a.RecordByToken(ctx, token, auth.TypeAuth)
+	s, err := a.store.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := a.Now()
+	if rec := a.authCache.get(token, s.Version, now); rec != nil {
+		return rec, nil
+	}
+	rec, claims, err := a.RecordByToken(ctx, token, auth.TypeAuth)
+	if rec != nil {
+		a.authCache.put(token, rec, s.Version, time.Unix(claims.Exp, 0), now)
+	}
 	return rec, err
 }
 
