@@ -37,6 +37,9 @@ func (a *App) validateCollection(c, old *core.Collection, s *core.Schema) error 
 
 // collectionError wraps validation errors in the action's 400.
 func collectionError(action string, err error) error {
+	if e := dependentViewError(action, err); e != nil {
+		return e
+	}
 	var fe core.FieldErrors
 	if errors.As(err, &fe) {
 		return core.Invalid("Failed to "+action+" collection.", fe.Map())
@@ -92,7 +95,7 @@ func (a *App) createCollectionTx(ctx context.Context, tx core.Tx, c *core.Collec
 	if err := collection.EnsureSecrets(c, a.rand); err != nil {
 		return nil, internal(err)
 	}
-	if err := a.validateCollection(c, nil, s); err != nil {
+	if err := a.validateCollectionTx(ctx, tx, c, nil, s); err != nil {
 		return nil, collectionError("create", err)
 	}
 	now := core.FormatTime(a.Now())
@@ -131,12 +134,15 @@ func (a *App) updateCollectionTx(ctx context.Context, tx core.Tx, s *core.Schema
 	if err := collection.EnsureSecrets(c, a.rand); err != nil {
 		return nil, internal(err)
 	}
-	if err := a.validateCollection(c, old, s); err != nil {
+	if err := a.validateCollectionTx(ctx, tx, c, old, s); err != nil {
 		return nil, collectionError("update", err)
 	}
 	c.Created = old.Created
 	c.Updated = core.FormatTime(a.Now())
 	if err := tx.SaveCollection(ctx, old, c); err != nil {
+		return nil, collectionError("update", err)
+	}
+	if err := a.refreshViews(ctx, tx, c.ID); err != nil {
 		return nil, collectionError("update", err)
 	}
 	return c, nil
@@ -156,6 +162,9 @@ func (a *App) DeleteCollection(ctx context.Context, c *core.Collection) error {
 			return core.Invalid("Failed to delete collection probably due to existing reference in "+strings.Join(refs, ", ")+".", nil)
 		}
 		if err := tx.DeleteCollection(ctx, c); err != nil {
+			return collectionError("delete", err)
+		}
+		if err := a.refreshViews(ctx, tx, ""); err != nil {
 			return collectionError("delete", err)
 		}
 		return a.dropCollectionFiles(ctx, c)
@@ -223,6 +232,11 @@ func (a *App) ImportCollections(ctx context.Context, items []json.RawMessage, de
 			}
 			if err := a.dropCollectionFiles(ctx, d); err != nil {
 				return err
+			}
+		}
+		if len(deletes) > 0 {
+			if err := a.refreshViews(ctx, tx, ""); err != nil {
+				return importErr(err.Error())
 			}
 		}
 		return nil

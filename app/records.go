@@ -114,6 +114,9 @@ func (a *App) ListRecords(ctx context.Context, req *Request, c *core.Collection,
 		q.Where = append(q.Where, w)
 	}
 	if p.Sort != "" {
+		if err := checkViewSort(c, p.Sort); err != nil {
+			return nil, err
+		}
 		order, err := a.filters.CompileSort(p.Sort, filter.Options{
 			Dialect: a.store.Dialect(), Collection: c, Schema: s, Kind: filter.FilterKind, Superuser: su,
 		})
