@@ -10,6 +10,7 @@ func addRoutes(mux *http.ServeMux, s *server) {
 	mux.Handle("POST /api/collections", s.superuser(s.handleCollectionCreate()))
 	mux.Handle("PUT /api/collections/import", s.superuser(s.handleCollectionsImport()))
 	mux.Handle("GET /api/collections/meta/scaffolds", s.superuser(s.handleScaffolds()))
+	mux.Handle("POST /api/collections/meta/dry-run-view", s.superuser(s.handleDryRunView()))
 	mux.Handle("GET /api/collections/{collection}", s.superuser(s.handleCollectionView()))
 	mux.Handle("PATCH /api/collections/{collection}", s.superuser(s.handleCollectionUpdate()))
 	mux.Handle("DELETE /api/collections/{collection}", s.superuser(s.handleCollectionDelete()))
