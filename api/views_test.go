@@ -365,3 +365,69 @@ func TestViewDependencies(t *testing.T) {
 		e.su("DELETE", "/api/collections/comments", nil).status(204)
 	})
 }
+
+// TestViewFiles: a view row's files are served from the record the view
+// row comes from (§7.1), whatever the view names the field and whatever
+// id the row has.
+func TestViewFiles(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.collectionID(docsCollection("dl"))
+		text := []byte("hello from the source record\n")
+		r := e.form("POST", "/api/collections/dl/records", "", field("title", "t1"), file("doc", "notes.txt", text),
+			file("docs", "a.txt", []byte("a")), file("docs", "b.txt", []byte("b"))).status(200)
+		id, doc, docs := r.str("id"), r.str("doc"), strs(r.get("docs"))
+		res := e.su("POST", "/api/collections", map[string]any{"name": "dl_view", "type": "view", "listRule": "", "viewRule": "",
+			"viewQuery": "SELECT id, doc AS attachment, docs FROM dl"}).status(200)
+		fs := fieldsOf(res)
+		if fs["attachment"]["type"] != "file" || fs["docs"]["maxSelect"] != float64(3) {
+			t.Fatalf("file fields %v %v", fs["attachment"], fs["docs"])
+		}
+		e.call("GET", "/api/collections/dl_view/records/"+id, "", nil).status(200).has("attachment", doc).has("docs", docs)
+		e.get("/api/files/dl_view/"+id+"/"+doc).status(200).bodyIs(text)
+		e.get("/api/files/dl_view/"+id+"/"+docs[1]).status(200).bodyIs([]byte("b"))
+		e.get("/api/files/dl_view/"+id+"/nope.txt").status(404)
+
+		// A view whose ids are not the source's.
+		e.su("POST", "/api/collections", map[string]any{"name": "dl_view2", "type": "view", "listRule": "", "viewRule": "",
+			"viewQuery": "SELECT 'row_' || id AS id, doc FROM dl"}).status(200)
+		e.get("/api/files/dl_view2/row_"+id+"/"+doc).status(200).bodyIs(text)
+	})
+}
+
+// TestViewEngineQueries: the examples of docs/views.md, in each engine's
+// own SQL.
+func TestViewEngineQueries(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		f := newViewFixture(e)
+		e.su("PATCH", "/api/collections/posts/records/"+f.p3, map[string]any{"tags": []string{"b", "a"}, "meta": map[string]any{"lang": "en"}}).status(200)
+		queries := map[string][2]string{
+			"sqlite": {
+				`SELECT p.id, p.title, p.author, COUNT(c.id) AS comments, group_concat(c.body, ' / ') AS excerpt,
+					json_extract(p.meta, '$.lang') AS lang
+				FROM posts p LEFT JOIN comments c ON c.post = p.id GROUP BY p.id`,
+				`SELECT p.author AS id, json_group_array(DISTINCT t.value) AS tags
+				FROM posts p, json_each(p.tags) t WHERE p.author != '' GROUP BY p.author`,
+			},
+			"postgres": {
+				`SELECT p.id, p.title, p.author, COUNT(c.id) AS comments, string_agg(c.body, ' / ') AS excerpt,
+					p.meta ->> 'lang' AS lang
+				FROM posts p LEFT JOIN comments c ON c.post = p.id GROUP BY p.id`,
+				`SELECT p.author AS id, jsonb_agg(DISTINCT t.value) AS tags
+				FROM posts p, jsonb_array_elements_text(p.tags) AS t(value) WHERE p.author != '' GROUP BY p.author`,
+			},
+		}[string(e.app.Store().Dialect())]
+		res := e.su("POST", "/api/collections", map[string]any{"name": "v1", "type": "view", "listRule": "", "viewRule": "", "viewQuery": queries[0]}).status(200)
+		fs := fieldsOf(res)
+		if fs["comments"]["type"] != "number" || fs["excerpt"]["type"] != "text" || fs["author"]["type"] != "relation" {
+			t.Errorf("fields %v", fs)
+		}
+		e.call("GET", "/api/collections/v1/records/"+f.p3, "", nil).status(200).has("comments", 1).has("excerpt", "meh").has("lang", "en")
+		sameIDs(t, "filter", e.relList("v1", "", filterQ(`comments = 2 && author.name = "Ann"`)), f.p1)
+
+		e.su("POST", "/api/collections", map[string]any{"name": "v2", "type": "view", "listRule": "", "viewRule": "", "viewQuery": queries[1]}).status(200)
+		ann := e.call("GET", "/api/collections/v2/records/"+f.ann, "", nil).status(200)
+		if tags, _ := ann.get("tags").([]any); len(tags) != 2 {
+			t.Errorf("tags %v", ann.get("tags"))
+		}
+	})
+}
