@@ -383,14 +383,14 @@ func TestViewFiles(t *testing.T) {
 			t.Fatalf("file fields %v %v", fs["attachment"], fs["docs"])
 		}
 		e.call("GET", "/api/collections/dl_view/records/"+id, "", nil).status(200).has("attachment", doc).has("docs", docs)
-		e.get("/api/files/dl_view/"+id+"/"+doc).status(200).bodyIs(text)
-		e.get("/api/files/dl_view/"+id+"/"+docs[1]).status(200).bodyIs([]byte("b"))
-		e.get("/api/files/dl_view/"+id+"/nope.txt").status(404)
+		e.get("/api/files/dl_view/" + id + "/" + doc).status(200).bodyIs(text)
+		e.get("/api/files/dl_view/" + id + "/" + docs[1]).status(200).bodyIs([]byte("b"))
+		e.get("/api/files/dl_view/" + id + "/nope.txt").status(404)
 
 		// A view whose ids are not the source's.
 		e.su("POST", "/api/collections", map[string]any{"name": "dl_view2", "type": "view", "listRule": "", "viewRule": "",
 			"viewQuery": "SELECT 'row_' || id AS id, doc FROM dl"}).status(200)
-		e.get("/api/files/dl_view2/row_"+id+"/"+doc).status(200).bodyIs(text)
+		e.get("/api/files/dl_view2/row_" + id + "/" + doc).status(200).bodyIs(text)
 	})
 }
 
