@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Events", testEvents},
 		{"SchemaSnapshot", testSchemaSnapshot},
 		{"Views", testViews},
+		{"ViewStatements", testViewStatements},
+		{"ViewDependencies", testViewDependencies},
 		{"Params", testParams},
 		{"RawQuery", testRawQuery},
 		{"ConcurrentWrites", testConcurrentWrites},
