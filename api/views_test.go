@@ -431,3 +431,46 @@ func TestViewEngineQueries(t *testing.T) {
 		}
 	})
 }
+
+// TestViewImport: an import that changes a table and the view reading it
+// together goes through even if the old view would not survive the table
+// change; an import that leaves a view broken fails as a whole.
+func TestViewImport(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		f := newViewFixture(e)
+		view := e.su("POST", "/api/collections", map[string]any{"name": "titles", "type": "view", "listRule": "",
+			"viewQuery": "SELECT id, title FROM posts"}).status(200)
+		created := view.str("created")
+		posts := e.su("GET", "/api/collections/posts", nil).status(200)
+		fields := posts.get("fields").([]any)
+		for _, x := range fields {
+			if m := x.(map[string]any); m["name"] == "title" {
+				m["name"] = "headline"
+			}
+		}
+		broken := map[string]any{"collections": []any{map[string]any{"id": f.postsID, "name": "posts", "fields": fields}}}
+		bad := e.su("PUT", "/api/collections/import", broken).status(400).fieldCode("collections", "validation_collections_import_failure")
+		if msg := bad.str("data.collections.message"); !strings.Contains(msg, `"titles"`) {
+			t.Errorf("import failure %q", msg)
+		}
+		e.su("GET", "/api/collections/posts", nil).status(200).has("fields.1.name", "title")
+
+		both := map[string]any{"collections": []any{
+			map[string]any{"id": f.postsID, "name": "posts", "fields": fields},
+			map[string]any{"id": view.str("id"), "name": "titles", "type": "view", "viewQuery": "SELECT id, headline FROM posts"},
+		}}
+		e.su("PUT", "/api/collections/import", both).status(204)
+		res := e.su("GET", "/api/collections/titles", nil).status(200).has("created", created)
+		if got := fieldNames(res); got != "id,headline" {
+			t.Errorf("view fields %s", got)
+		}
+		e.su("GET", "/api/collections/titles/records/"+f.p1, nil).status(200).has("headline", "one")
+
+		// deleteMissing drops the view along with the tables.
+		users := e.su("GET", "/api/collections/users", nil).status(200)
+		e.su("PUT", "/api/collections/import", map[string]any{"deleteMissing": true,
+			"collections": []any{map[string]any{"id": users.str("id"), "name": "users"}}}).status(204)
+		e.su("GET", "/api/collections/titles", nil).status(404)
+		e.su("GET", "/api/collections/posts", nil).status(404)
+	})
+}

@@ -209,6 +209,13 @@ func (a *App) ImportCollections(ctx context.Context, items []json.RawMessage, de
 		if err != nil {
 			return importErr(err.Error())
 		}
+		deletes, viewsCreated, err := a.importViewsFirst(ctx, tx, changes, deletes)
+		if err != nil {
+			return importErr(err.Error())
+		}
+		if existing, err = tx.Collections(ctx); err != nil {
+			return internal(err)
+		}
 		s := core.NewSchema(0, existing)
 		for _, ch := range changes {
 			if ch.Old == nil {
@@ -223,6 +230,9 @@ func (a *App) ImportCollections(ctx context.Context, items []json.RawMessage, de
 				return internal(err)
 			}
 			s = core.NewSchema(0, existing)
+		}
+		if err := a.keepViewsCreated(ctx, tx, s, viewsCreated); err != nil {
+			return internal(err)
 		}
 		// Delete views first: they may depend on tables.
 		sort.SliceStable(deletes, func(i, j int) bool { return deletes[i].IsView() && !deletes[j].IsView() })

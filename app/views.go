@@ -198,6 +198,69 @@ func sameFields(a, b []*core.Field) bool {
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
+// importViewsFirst prepares an import: the views it deletes go at once,
+// and the views it changes are dropped, to be created again after the
+// tables (their changes lose Old). So a table change that only the
+// imported queries survive (a renamed field and the view using it) goes
+// through. It returns the deletes still to do and the creation times of
+// the dropped views by id.
+func (a *App) importViewsFirst(ctx context.Context, tx core.Tx, changes []collection.Change, deletes []*core.Collection) ([]*core.Collection, map[string]string, error) {
+	var drop, rest []*core.Collection
+	for _, d := range deletes {
+		if d.IsView() {
+			drop = append(drop, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	created := map[string]string{}
+	for i, ch := range changes {
+		if ch.Old != nil && ch.Old.IsView() && ch.New.IsView() {
+			drop = append(drop, ch.Old)
+			created[ch.Old.ID] = ch.Old.Created
+			changes[i].Old = nil
+		}
+	}
+	// Views on views: a dependent has to go before the view it reads.
+	for len(drop) > 0 {
+		var failed []*core.Collection
+		var firstErr error
+		for _, v := range drop {
+			if err := tx.DeleteCollection(ctx, v); err != nil {
+				if ctx.Err() != nil {
+					return nil, nil, ctx.Err()
+				}
+				if firstErr == nil {
+					firstErr = fmt.Errorf("Failed to delete collection %s: %w", v.Name, err)
+				}
+				failed = append(failed, v)
+			}
+		}
+		if len(failed) == len(drop) {
+			return nil, nil, firstErr
+		}
+		drop = failed
+	}
+	return rest, created, nil
+}
+
+// keepViewsCreated gives the views importViewsFirst dropped and the import
+// created again their original creation time.
+func (a *App) keepViewsCreated(ctx context.Context, tx core.Tx, s *core.Schema, created map[string]string) error {
+	for id, at := range created {
+		c := s.Find(id)
+		if c == nil || c.ID != id || c.Created == at {
+			continue
+		}
+		next := c.Clone()
+		next.Created = at
+		if err := tx.SaveCollection(ctx, c, next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkViewSort refuses @rowid on a view: a view has no insertion order.
 func checkViewSort(c *core.Collection, sort string) error {
 	if !c.IsView() {
