@@ -101,6 +101,10 @@ func (s *Sink) Next(t testing.TB, timeout time.Duration) *Message {
 	}
 }
 
+// Messages is the channel received mails arrive on, for readers outside
+// the test goroutine (an HTTP mailbox for another process, say).
+func (s *Sink) Messages() <-chan *Message { return s.msgs }
+
 // None fails the test if a message arrives within wait.
 func (s *Sink) None(t testing.TB, wait time.Duration) {
 	t.Helper()
