@@ -11,23 +11,6 @@ import (
 	"github.com/plinthdb/plinth/core"
 )
 
-// addAuthRoutes maps the auth endpoints of §6 and the file token (§7.2).
-func addAuthRoutes(mux *http.ServeMux, s *server) {
-	const c = "/api/collections/{collection}/"
-	// Rate-limit tags of §1.12 (ratelimit.go).
-	mux.Handle("GET "+c+"auth-methods", s.limit(s.handleAuthMethods(), "listAuthMethods"))
-	mux.Handle("POST "+c+"request-otp", s.limit(s.handleRequestOTP(), "requestOTP"))
-	mux.Handle("POST "+c+"auth-with-otp", s.limit(s.handleAuthWithOTP(), "authWithOTP", "auth"))
-	mux.Handle("POST "+c+"request-verification", s.limit(s.handleRequestVerification(), "requestVerification"))
-	mux.Handle("POST "+c+"confirm-verification", s.limit(s.handleConfirmVerification(), "confirmVerification"))
-	mux.Handle("POST "+c+"request-password-reset", s.limit(s.handleRequestPasswordReset(), "requestPasswordReset"))
-	mux.Handle("POST "+c+"confirm-password-reset", s.limit(s.handleConfirmPasswordReset(), "confirmPasswordReset"))
-	mux.Handle("POST "+c+"request-email-change", s.limit(s.handleRequestEmailChange(), "requestEmailChange"))
-	mux.Handle("POST "+c+"confirm-email-change", s.limit(s.handleConfirmEmailChange(), "confirmEmailChange"))
-	mux.Handle("POST "+c+"impersonate/{id}", s.handleImpersonate())
-	mux.Handle("POST /api/files/token", s.handleFileToken())
-}
-
 // authBody is a decoded auth endpoint body. Values are read leniently
 // as text, since multipart bodies turn "12345678" into a number.
 type authBody map[string]any

@@ -10,15 +10,6 @@ import (
 	"github.com/plinthdb/plinth/core"
 )
 
-// addOAuth2Routes maps the OAuth2 endpoints (§3.8, §6.6).
-func addOAuth2Routes(mux *http.ServeMux, s *server) {
-	mux.Handle("GET /api/collections/meta/oauth2-providers", s.superuser(s.handleOAuth2Providers()))
-	mux.Handle("POST /api/collections/{collection}/auth-with-oauth2", s.limit(s.handleAuthWithOAuth2(), "authWithOAuth2", "auth"))
-	mux.Handle("POST /api/settings/apple/generate-client-secret", s.superuser(s.handleAppleClientSecret()))
-	mux.Handle("GET /api/oauth2-redirect", s.handleOAuth2Redirect())
-	mux.Handle("POST /api/oauth2-redirect", s.handleOAuth2Redirect())
-}
-
 func (s *server) handleOAuth2Providers() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.respond(w, r, http.StatusOK, app.OAuth2Providers())
