@@ -97,9 +97,10 @@ func scanRecords(c *core.Collection, rows *sql.Rows) ([]*core.Record, error) {
 	jsonCol := make([]bool, len(types))
 	for i, ct := range types {
 		// Table columns of json fields are JSON; view columns tell by their
-		// declared type, expressions have none.
+		// declared type, expressions have none, but a view's json field
+		// columns hold JSON whatever their type (see viewColumn).
 		tn := strings.ToUpper(ct.DatabaseTypeName())
-		jsonCol[i] = !c.IsView() || tn == "JSON" || tn == "JSONB"
+		jsonCol[i] = !c.IsView() || tn == "JSON" || tn == "JSONB" || kindOf(c.Fields[i]) == kindJSON
 	}
 	vals := make([]any, len(types))
 	ptrs := make([]any, len(types))

@@ -44,6 +44,14 @@ func (d dialect) viewSelect(c *core.Collection) (string, error) {
 // accept any source type the field inference yields for f.
 func (d dialect) viewColumn(f *core.Field, col string) string {
 	if !d.pg() {
+		if kindOf(f) == kindJSON {
+			// A json field may come from an expression giving plain text
+			// (json_extract of a string), which SQLite's JSON functions in
+			// filters refuse as malformed: encode such text as a JSON
+			// string, as to_jsonb does on PostgreSQL, so the column always
+			// holds JSON (scanRecords reads it so).
+			return "(CASE WHEN typeof(" + col + ") = 'text' AND NOT json_valid(" + col + ") THEN json_quote(" + col + ") ELSE " + col + " END)"
+		}
 		return col
 	}
 	switch kindOf(f) {
