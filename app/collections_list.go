@@ -30,15 +30,7 @@ type CollectionList struct {
 
 // ListCollections answers GET /api/collections (superusers only).
 func (a *App) ListCollections(ctx context.Context, p ListParams) (*CollectionList, error) {
-	if p.Page <= 0 {
-		p.Page = 1
-	}
-	if p.PerPage <= 0 {
-		p.PerPage = DefaultPerPage
-	}
-	if p.PerPage > MaxPerPage {
-		p.PerPage = MaxPerPage
-	}
+	p.clamp()
 	s, err := a.store.Schema(ctx)
 	if err != nil {
 		return nil, internal(err)

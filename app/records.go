@@ -30,6 +30,15 @@ type ListParams struct {
 	SkipTotal bool
 }
 
+// clamp applies the defaults and bounds of page and perPage (§1.9).
+func (p *ListParams) clamp() {
+	p.Page = max(p.Page, 1)
+	if p.PerPage <= 0 {
+		p.PerPage = DefaultPerPage
+	}
+	p.PerPage = min(p.PerPage, MaxPerPage)
+}
+
 // ListResult is one page of records.
 type ListResult struct {
 	Page       int
@@ -81,15 +90,7 @@ func (a *App) ListRecords(ctx context.Context, req *Request, c *core.Collection,
 	if c.ListRule == nil && !su {
 		return nil, errSuperuserOnly
 	}
-	if p.Page <= 0 {
-		p.Page = 1
-	}
-	if p.PerPage <= 0 {
-		p.PerPage = DefaultPerPage
-	}
-	if p.PerPage > MaxPerPage {
-		p.PerPage = MaxPerPage
-	}
+	p.clamp()
 	s, err := a.store.Schema(ctx)
 	if err != nil {
 		return nil, internal(err)
