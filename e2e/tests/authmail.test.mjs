@@ -291,6 +291,42 @@ describe('auth mail flows', { skip: !haveMail && 'needs the SMTP sink of e2e_tes
     await expectError(guestClient().collection(members).requestOTP('someone@example.com'), 403);
   });
 
+  test('authRule, identityField and auth routes of non-auth collections', async () => {
+    const u = await user(members);
+    await su.collections.update(members, { authRule: 'verified = true' });
+    try {
+      const err = await expectError(guestClient().collection(members).authWithPassword(u.email, PASSWORD), 403);
+      assert.equal(err.response.message, "The request doesn't satisfy the collection requirements to authenticate.");
+      await su.collection(members).update(u.id, { verified: true });
+      await login(members, u.email);
+    } finally {
+      await su.collections.update(members, { authRule: '' });
+    }
+    const explicit = await guestClient().collection(members).authWithPassword(u.email, PASSWORD, {
+      body: { identity: u.email, password: PASSWORD, identityField: 'email' },
+    });
+    assert.equal(explicit.record.id, u.id);
+    const bad = await expectError(guestClient().collection(members).authWithPassword(u.email, PASSWORD, {
+      body: { identity: u.email, password: PASSWORD, identityField: 'nick' },
+    }), 400);
+    assert.equal(bad.response.data.identityField?.code, 'validation_in_invalid');
+    const picked = await guestClient().collection(members).authWithPassword(u.email, PASSWORD, { fields: 'token,record.id' });
+    assert.deepEqual(Object.keys(picked.record), ['id']);
+
+    const base = uniqueName('notauth');
+    await su.collections.create({ name: base, type: 'base' });
+    try {
+      const err = await expectError(guestClient().collection(base).authWithPassword(u.email, PASSWORD), 404);
+      assert.equal(err.response.message, 'Missing or invalid auth collection context.');
+      await expectError(guestClient().collection(base).listAuthMethods(), 404);
+      await expectError(guestClient().collection(base).requestOTP(u.email), 404);
+    } finally {
+      await su.collections.delete(base);
+    }
+    const missing = await expectError(guestClient().collection('no_such_collection_here').requestPasswordReset(u.email), 404);
+    assert.equal(missing.response.message, 'Missing or invalid collection context.');
+  });
+
   test('authRefresh returns a new token and honours expand and fields', async () => {
     const u = await user(members);
     const pb = await login(members, u.email);

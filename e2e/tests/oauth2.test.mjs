@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { guestClient, superuserClient, uniqueName, expectError, decodeJWT } from './lib/pb.mjs';
+import { baseURL, guestClient, superuserClient, uniqueName, expectError, decodeJWT } from './lib/pb.mjs';
 import { haveOAuth2, oauth2URL, oauth2Provider, setOAuth2User, imageSize } from './lib/fixtures.mjs';
 
 const USERS = 'users';
@@ -195,6 +195,19 @@ describe('OAuth2 code flow', { skip: !haveOAuth2 && 'needs the fake provider of 
     const noCode = await expectError(pb.collection(USERS).authWithOAuth2Code('oidc', '', 'v', REDIRECT), 400);
     assert.equal(noCode.response.data.code?.code, 'validation_required');
     assert.equal(pb.authStore.token, '');
+  });
+
+  // The all-in-one flow (authWithOAuth2) needs realtime and EventSource,
+  // which node 20 lacks; its redirect endpoint is checked directly.
+  test('the redirect endpoint sends browsers to the failure page for unknown states', async () => {
+    const get = await fetch(`${baseURL}/api/oauth2-redirect?state=nosuchclient&code=abc`, { redirect: 'manual' });
+    assert.equal(get.status, 307);
+    assert.equal(get.headers.get('location'), '../_/#/auth/oauth2-redirect-failure');
+    const post = await fetch(`${baseURL}/api/oauth2-redirect`, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ state: 'nosuchclient', code: 'abc' }),
+    });
+    assert.equal(post.status, 303);
+    assert.equal(post.headers.get('location'), '../_/#/auth/oauth2-redirect-failure');
   });
 
   test('OAuth2 disabled answers 403', async () => {
