@@ -1,6 +1,6 @@
 // Auth records and the auth endpoints of a user collection through the SDK
-// (§4.5, §4.6, §6.2–§6.11, §7.2). Mail content is checked by the Go API
-// tests, which read it from an SMTP sink; here the SDK's view of each call.
+// (§4.5, §4.6, §6.2–§6.11, §7.2): the SDK's view of each call. The flows
+// through the mails themselves are in authmail.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
