@@ -82,142 +82,150 @@ func pngBytes(t testing.TB, w, h int) []byte {
 }
 
 func TestStorageContract(t *testing.T) {
-	eachStorage(t, func(t *testing.T, st files.Storage) {
-		ctx := context.Background()
-		text := []byte("hello, plinth\n")
-		pic := pngBytes(t, 8, 4)
-		before := time.Now().Add(-time.Minute)
+	eachStorage(t, storageContract)
+}
 
-		put(t, st, "col/rec/a.txt", text)
-		put(t, st, "col/rec/b.png", pic)
-		put(t, st, "col/rec/thumbs_b.png/10x10_b.png", pic)
-		put(t, st, "col/rec2/c.txt", text)
-		put(t, st, "col/recx", text)
+// storageContract is what every Storage must do, on an empty store. It is
+// shared with the run against a real S3 gateway (s3_gateway_test.go).
+func storageContract(t *testing.T, st files.Storage) {
+	ctx := context.Background()
+	text := []byte("hello, plinth\n")
+	pic := pngBytes(t, 8, 4)
+	before := time.Now().Add(-time.Minute)
 
-		// Round trip with metadata.
-		obj, err := st.Open(ctx, "col/rec/b.png")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if obj.Size() != int64(len(pic)) {
-			t.Errorf("size %d, want %d", obj.Size(), len(pic))
-		}
-		if obj.ContentType() != "image/png" {
-			t.Errorf("content type %q", obj.ContentType())
-		}
-		if obj.ModTime().Before(before) || obj.ModTime().After(time.Now().Add(time.Minute)) {
-			t.Errorf("mod time %v", obj.ModTime())
-		}
-		// Seekable, as http.ServeContent needs for ranges.
-		if _, err := obj.Seek(4, io.SeekStart); err != nil {
-			t.Fatal(err)
-		}
-		part := make([]byte, 4)
-		if _, err := io.ReadFull(obj, part); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(part, pic[4:8]) {
-			t.Errorf("range read %q, want %q", part, pic[4:8])
-		}
-		if end, err := obj.Seek(0, io.SeekEnd); err != nil || end != int64(len(pic)) {
-			t.Errorf("seek end = %d, %v", end, err)
-		}
+	put(t, st, "col/rec/a.txt", text)
+	put(t, st, "col/rec/b.png", pic)
+	put(t, st, "col/rec/thumbs_b.png/10x10_b.png", pic)
+	put(t, st, "col/rec2/c.txt", text)
+	put(t, st, "col/recx", text)
+
+	// Round trip with metadata.
+	obj, err := st.Open(ctx, "col/rec/b.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.Size() != int64(len(pic)) {
+		t.Errorf("size %d, want %d", obj.Size(), len(pic))
+	}
+	if obj.ContentType() != "image/png" {
+		t.Errorf("content type %q", obj.ContentType())
+	}
+	if obj.ModTime().Before(before) || obj.ModTime().After(time.Now().Add(time.Minute)) {
+		t.Errorf("mod time %v", obj.ModTime())
+	}
+	// Seekable, as http.ServeContent needs for ranges.
+	if _, err := obj.Seek(4, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	part := make([]byte, 4)
+	if _, err := io.ReadFull(obj, part); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(part, pic[4:8]) {
+		t.Errorf("range read %q, want %q", part, pic[4:8])
+	}
+	if end, err := obj.Seek(0, io.SeekEnd); err != nil || end != int64(len(pic)) {
+		t.Errorf("seek end = %d, %v", end, err)
+	}
+	obj.Close()
+	if got := read(t, st, "col/rec/a.txt"); !bytes.Equal(got, text) {
+		t.Errorf("read %q", got)
+	}
+	if obj, err := st.Open(ctx, "col/rec/a.txt"); err != nil || !strings.HasPrefix(obj.ContentType(), "text/plain") {
+		t.Errorf("text content type: %v", err)
+	} else {
 		obj.Close()
-		if got := read(t, st, "col/rec/a.txt"); !bytes.Equal(got, text) {
-			t.Errorf("read %q", got)
-		}
-		if obj, err := st.Open(ctx, "col/rec/a.txt"); err != nil || !strings.HasPrefix(obj.ContentType(), "text/plain") {
-			t.Errorf("text content type: %v", err)
-		} else {
-			obj.Close()
-		}
+	}
 
-		// Overwrite replaces.
-		put(t, st, "col/rec/a.txt", []byte("v2"))
-		if got := read(t, st, "col/rec/a.txt"); string(got) != "v2" {
-			t.Errorf("after overwrite %q", got)
-		}
+	// Overwrite replaces.
+	put(t, st, "col/rec/a.txt", []byte("v2"))
+	if got := read(t, st, "col/rec/a.txt"); string(got) != "v2" {
+		t.Errorf("after overwrite %q", got)
+	}
 
-		// Missing objects.
-		if _, err := st.Open(ctx, "col/rec/missing.txt"); !errors.Is(err, files.ErrNotFound) {
-			t.Errorf("open missing: %v", err)
-		}
-		if _, err := st.Open(ctx, "col/rec"); !errors.Is(err, files.ErrNotFound) {
-			t.Errorf("open a directory-like prefix: %v", err)
-		}
-		if ok, err := st.Exists(ctx, "col/rec/a.txt"); !ok || err != nil {
-			t.Errorf("exists = %v, %v", ok, err)
-		}
-		if ok, err := st.Exists(ctx, "col/rec/missing.txt"); ok || err != nil {
-			t.Errorf("exists missing = %v, %v", ok, err)
-		}
+	// Missing objects.
+	if _, err := st.Open(ctx, "col/rec/missing.txt"); !errors.Is(err, files.ErrNotFound) {
+		t.Errorf("open missing: %v", err)
+	}
+	if _, err := st.Open(ctx, "col/rec"); !errors.Is(err, files.ErrNotFound) {
+		t.Errorf("open a directory-like prefix: %v", err)
+	}
+	if ok, err := st.Exists(ctx, "col/rec/a.txt"); !ok || err != nil {
+		t.Errorf("exists = %v, %v", ok, err)
+	}
+	if ok, err := st.Exists(ctx, "col/rec/missing.txt"); ok || err != nil {
+		t.Errorf("exists missing = %v, %v", ok, err)
+	}
 
-		// Listing, sorted, by prefix.
-		want := []string{"col/rec/a.txt", "col/rec/b.png", "col/rec/thumbs_b.png/10x10_b.png"}
-		if got := list(t, st, "col/rec/"); !slices.Equal(got, want) {
-			t.Errorf("list col/rec/ = %v", got)
-		}
-		if got := list(t, st, "col/rec"); len(got) != 5 {
-			t.Errorf("list col/rec = %v", got)
-		}
-		if got := list(t, st, "nothing/"); len(got) != 0 {
-			t.Errorf("list nothing/ = %v", got)
-		}
+	// Listing, sorted, by prefix.
+	want := []string{"col/rec/a.txt", "col/rec/b.png", "col/rec/thumbs_b.png/10x10_b.png"}
+	if got := list(t, st, "col/rec/"); !slices.Equal(got, want) {
+		t.Errorf("list col/rec/ = %v", got)
+	}
+	if got := list(t, st, "col/rec"); len(got) != 5 {
+		t.Errorf("list col/rec = %v", got)
+	}
+	if got := list(t, st, "nothing/"); len(got) != 0 {
+		t.Errorf("list nothing/ = %v", got)
+	}
 
-		// Deletes are idempotent.
-		if err := st.Delete(ctx, "col/rec/a.txt"); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Delete(ctx, "col/rec/a.txt"); err != nil {
-			t.Errorf("second delete: %v", err)
-		}
-		if ok, _ := st.Exists(ctx, "col/rec/a.txt"); ok {
-			t.Error("deleted object still exists")
-		}
+	// Deletes are idempotent.
+	if err := st.Delete(ctx, "col/rec/a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, "col/rec/a.txt"); err != nil {
+		t.Errorf("second delete: %v", err)
+	}
+	if ok, _ := st.Exists(ctx, "col/rec/a.txt"); ok {
+		t.Error("deleted object still exists")
+	}
 
-		// A directory prefix removes exactly that directory.
-		if err := st.DeletePrefix(ctx, "col/rec/thumbs_b.png/"); err != nil {
-			t.Fatal(err)
-		}
-		if got := list(t, st, "col/rec/"); !slices.Equal(got, []string{"col/rec/b.png"}) {
-			t.Errorf("after thumbs delete: %v", got)
-		}
-		if err := st.DeletePrefix(ctx, "col/rec/"); err != nil {
-			t.Fatal(err)
-		}
-		if got := list(t, st, ""); !slices.Equal(got, []string{"col/rec2/c.txt", "col/recx"}) {
-			t.Errorf("after record delete: %v", got)
-		}
-		if err := st.DeletePrefix(ctx, "col/none/"); err != nil {
-			t.Errorf("delete missing prefix: %v", err)
-		}
-	})
+	// A directory prefix removes exactly that directory.
+	if err := st.DeletePrefix(ctx, "col/rec/thumbs_b.png/"); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(t, st, "col/rec/"); !slices.Equal(got, []string{"col/rec/b.png"}) {
+		t.Errorf("after thumbs delete: %v", got)
+	}
+	if err := st.DeletePrefix(ctx, "col/rec/"); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(t, st, ""); !slices.Equal(got, []string{"col/rec2/c.txt", "col/recx"}) {
+		t.Errorf("after record delete: %v", got)
+	}
+	if err := st.DeletePrefix(ctx, "col/none/"); err != nil {
+		t.Errorf("delete missing prefix: %v", err)
+	}
 }
 
 func TestStorageRejectsBadKeys(t *testing.T) {
+	eachStorage(t, storageRejectsBadKeys)
+}
+
+// storageRejectsBadKeys checks that no Storage accepts a key that could
+// escape its root, on an empty store.
+func storageRejectsBadKeys(t *testing.T, st files.Storage) {
 	bad := []string{"", "../x", "a/../../x", "/etc/passwd", "a//b", "a/./b", `a\..\b`, "a/b/", "a\x00b", "..", "."}
-	eachStorage(t, func(t *testing.T, st files.Storage) {
-		ctx := context.Background()
-		for _, key := range bad {
-			if err := st.Put(ctx, key, strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, files.ErrInvalidKey) {
-				t.Errorf("put %q: %v", key, err)
-			}
-			if _, err := st.Open(ctx, key); !errors.Is(err, files.ErrInvalidKey) {
-				t.Errorf("open %q: %v", key, err)
-			}
-			if err := st.Delete(ctx, key); !errors.Is(err, files.ErrInvalidKey) {
-				t.Errorf("delete %q: %v", key, err)
-			}
+	ctx := context.Background()
+	for _, key := range bad {
+		if err := st.Put(ctx, key, strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, files.ErrInvalidKey) {
+			t.Errorf("put %q: %v", key, err)
 		}
-		for _, prefix := range []string{"", "/", "../", "a/../"} {
-			if err := st.DeletePrefix(ctx, prefix); !errors.Is(err, files.ErrInvalidKey) {
-				t.Errorf("delete prefix %q: %v", prefix, err)
-			}
+		if _, err := st.Open(ctx, key); !errors.Is(err, files.ErrInvalidKey) {
+			t.Errorf("open %q: %v", key, err)
 		}
-		if got := list(t, st, ""); len(got) != 0 {
-			t.Errorf("bad keys stored something: %v", got)
+		if err := st.Delete(ctx, key); !errors.Is(err, files.ErrInvalidKey) {
+			t.Errorf("delete %q: %v", key, err)
 		}
-	})
+	}
+	for _, prefix := range []string{"", "/", "../", "a/../"} {
+		if err := st.DeletePrefix(ctx, prefix); !errors.Is(err, files.ErrInvalidKey) {
+			t.Errorf("delete prefix %q: %v", prefix, err)
+		}
+	}
+	if got := list(t, st, ""); len(got) != 0 {
+		t.Errorf("bad keys stored something: %v", got)
+	}
 }
 
 func TestLocalStaysInsideRoot(t *testing.T) {
