@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,13 +15,10 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"github.com/plinthdb/plinth/api"
 	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/auth"
 	"github.com/plinthdb/plinth/core"
 	"github.com/plinthdb/plinth/mail/mailtest"
-	"github.com/plinthdb/plinth/store/postgres"
-	"github.com/plinthdb/plinth/store/sqlite"
 )
 
 // testClock is the app's clock in auth tests, so expiry and throttle
@@ -55,26 +50,7 @@ type authEnv struct {
 
 // eachAuthStore is eachStore for auth tests.
 func eachAuthStore(t *testing.T, fn func(t *testing.T, e *authEnv)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		st, err := sqlite.Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, newAuthEnv(t, st))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		base := os.Getenv("PLINTH_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
-		}
-		st, err := postgres.Open(context.Background(), freshSchema(t, base))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, newAuthEnv(t, st))
-	})
+	eachEngine(t, func(t *testing.T, st core.Store) { fn(t, newAuthEnv(t, st)) })
 }
 
 // fastHash keeps tests quick: argon2id with tiny parameters, which
@@ -91,25 +67,11 @@ func fastHash(plain string) (string, error) {
 
 func newAuthEnv(t *testing.T, st core.Store) *authEnv {
 	t.Helper()
-	ctx := context.Background()
-	t.Cleanup(func() { st.Close() })
 	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
-	a := app.New(st, app.Options{Now: clock.Now, HashPassword: fastHash})
-	if err := a.Bootstrap(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.UpsertSuperuser(ctx, suEmail, suPass); err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t, st, app.Options{Now: clock.Now, HashPassword: fastHash})
 	sink := mailtest.Start(t, mailtest.Options{})
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	a.SetMailLogger(logger)
-	srv := httptest.NewServer(api.NewServer(api.Config{App: a, Logger: logger}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(a.WaitMail)
-	e := &env{t: t, app: a, srv: srv}
-	e.token = e.call("POST", "/api/collections/_superusers/auth-with-password", "",
-		map[string]any{"identity": suEmail, "password": suPass}).status(200).str("token")
+	e.app.SetMailLogger(slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError})))
+	t.Cleanup(e.app.WaitMail)
 	ae := &authEnv{env: e, clock: clock, sink: sink}
 	ae.settings(map[string]any{
 		"meta": map[string]any{"appName": "Plinth <Test>", "appURL": "http://app.test/",

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/core"
-	"github.com/plinthdb/plinth/store/postgres"
-	"github.com/plinthdb/plinth/store/sqlite"
 )
 
 // enableBatch turns the batch API on with maxRequests items and a
@@ -461,29 +459,9 @@ func (t slowTx) Insert(ctx context.Context, r *core.Record) error {
 
 // eachSlowStore is eachStore over slowStores.
 func eachSlowStore(t *testing.T, fn func(t *testing.T, e *env, s *slowStore)) {
-	wrap := func(t *testing.T, st core.Store) {
+	eachEngine(t, func(t *testing.T, st core.Store) {
 		s := &slowStore{Store: st, blocked: make(chan struct{}, 1), written: make(chan error, 16)}
-		fn(t, newEnv(t, s), s)
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		st, err := sqlite.Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		wrap(t, st)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		base := os.Getenv("PLINTH_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
-		}
-		st, err := postgres.Open(context.Background(), freshSchema(t, base))
-		if err != nil {
-			t.Fatal(err)
-		}
-		wrap(t, st)
+		fn(t, newEnv(t, s, app.Options{}), s)
 	})
 }
 

@@ -25,16 +25,16 @@ import (
 	"github.com/plinthdb/plinth/store/sqlite"
 )
 
-// eachStore runs fn once per store: SQLite always, PostgreSQL when
-// PLINTH_TEST_POSTGRES is set. The same test body runs on both.
-func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
+// eachEngine runs fn once per store engine, each with a fresh store:
+// SQLite always, PostgreSQL when PLINTH_TEST_POSTGRES is set.
+func eachEngine(t *testing.T, fn func(t *testing.T, st core.Store)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		st, err := sqlite.Open(context.Background(), t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn(t, newEnv(t, st))
+		fn(t, st)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
@@ -46,8 +46,14 @@ func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn(t, newEnv(t, st))
+		fn(t, st)
 	})
+}
+
+// eachStore runs the same test body on every engine through the real
+// HTTP handler, with a superuser signed in.
+func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
+	eachEngine(t, func(t *testing.T, st core.Store) { fn(t, newEnv(t, st, app.Options{})) })
 }
 
 // freshSchema creates a schema of its own for the test and returns a URL
@@ -99,7 +105,9 @@ const (
 	suPass  = "a-long-password-1"
 )
 
-func newEnv(t *testing.T, st core.Store) *env {
+// newEnv builds the whole stack over st; o may set a clock or a hasher
+// (local file storage is added).
+func newEnv(t *testing.T, st core.Store, o app.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { st.Close() })
@@ -107,7 +115,8 @@ func newEnv(t *testing.T, st core.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(st, app.Options{Files: storage})
+	o.Files = storage
+	a := app.New(st, o)
 	if err := a.Bootstrap(ctx); err != nil {
 		t.Fatal(err)
 	}

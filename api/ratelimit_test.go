@@ -5,85 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/plinthdb/plinth/api"
 	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/core"
-	"github.com/plinthdb/plinth/store/postgres"
-	"github.com/plinthdb/plinth/store/sqlite"
 )
 
-// fakeClock is the injected clock of the rate-limit tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// eachStoreClock is eachStore with the app reading time from a fake clock.
-func eachStoreClock(t *testing.T, fn func(t *testing.T, e *env, clk *fakeClock)) {
-	run := func(t *testing.T, st core.Store) {
-		clk := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
-		fn(t, newClockEnv(t, st, clk), clk)
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		st, err := sqlite.Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		run(t, st)
+// eachStoreClock is eachStore with the app reading time from a test clock.
+func eachStoreClock(t *testing.T, fn func(t *testing.T, e *env, clk *testClock)) {
+	eachEngine(t, func(t *testing.T, st core.Store) {
+		clk := &testClock{now: time.Now().UTC().Truncate(time.Second)}
+		fn(t, newEnv(t, st, app.Options{Now: clk.Now}), clk)
 	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		base := os.Getenv("PLINTH_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
-		}
-		st, err := postgres.Open(context.Background(), freshSchema(t, base))
-		if err != nil {
-			t.Fatal(err)
-		}
-		run(t, st)
-	})
-}
-
-func newClockEnv(t *testing.T, st core.Store, clk *fakeClock) *env {
-	t.Helper()
-	ctx := context.Background()
-	t.Cleanup(func() { st.Close() })
-	a := app.New(st, app.Options{Now: clk.Now})
-	if err := a.Bootstrap(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.UpsertSuperuser(ctx, suEmail, suPass); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	srv := httptest.NewServer(api.NewServer(api.Config{App: a, Logger: logger}))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, app: a, srv: srv}
-	e.token = e.call("POST", "/api/collections/_superusers/auth-with-password", "",
-		map[string]any{"identity": suEmail, "password": suPass}).status(200).str("token")
-	return e
 }
 
 // callWith is call with extra request headers (JSON bodies only).
@@ -143,7 +78,7 @@ func tooMany(r *response) {
 }
 
 func TestRateLimitCollectionActions(t *testing.T) {
-	eachStoreClock(t, func(t *testing.T, e *env, clk *fakeClock) {
+	eachStoreClock(t, func(t *testing.T, e *env, clk *testClock) {
 		e.su("POST", "/api/collections", postsCollection("posts")).status(200)
 		e.su("POST", "/api/collections", postsCollection("notes")).status(200)
 		e.limits([]any{
@@ -160,7 +95,7 @@ func TestRateLimitCollectionActions(t *testing.T) {
 		e.call("GET", "/api/collections/notes/records", "", nil).status(200)
 		e.call("GET", "/api/collections/notes/records", "", nil).status(200)
 		// The window ends: the allowance is back.
-		clk.add(10 * time.Second)
+		clk.Advance(10 * time.Second)
 		e.call("GET", "/api/collections/posts/records", "", nil).status(200)
 
 		// "*:create" for guests counts per collection.
@@ -175,7 +110,7 @@ func TestRateLimitCollectionActions(t *testing.T) {
 }
 
 func TestRateLimitAuthAndPaths(t *testing.T) {
-	eachStoreClock(t, func(t *testing.T, e *env, clk *fakeClock) {
+	eachStoreClock(t, func(t *testing.T, e *env, clk *testClock) {
 		user := userToken(e, "u@example.com")
 		// The default rules: "*:auth" allows 2 per 3 s.
 		e.su("PATCH", "/api/settings", map[string]any{"rateLimits": map[string]any{"enabled": true}}).status(200)
@@ -186,7 +121,7 @@ func TestRateLimitAuthAndPaths(t *testing.T) {
 		login().status(200)
 		login().status(200)
 		tooMany(login())
-		clk.add(3 * time.Second)
+		clk.Advance(3 * time.Second)
 		login().status(200)
 		// auth-refresh has its own tag and falls back to "/api/".
 		for range 5 {
@@ -199,7 +134,7 @@ func TestRateLimitAuthAndPaths(t *testing.T) {
 		tooMany(e.call("GET", "/api/health", "", nil))
 		tooMany(e.call("GET", "/api/health", user, nil))
 		e.su("GET", "/api/health", nil).status(200)
-		clk.add(5 * time.Second)
+		clk.Advance(5 * time.Second)
 		e.call("GET", "/api/health", "", nil).status(200)
 
 		// Excluded IPs are exempt.
@@ -216,7 +151,7 @@ func TestRateLimitAuthAndPaths(t *testing.T) {
 }
 
 func TestRateLimitTrustedProxy(t *testing.T) {
-	eachStoreClock(t, func(t *testing.T, e *env, clk *fakeClock) {
+	eachStoreClock(t, func(t *testing.T, e *env, clk *testClock) {
 		e.su("PATCH", "/api/settings", map[string]any{"trustedProxy": map[string]any{"headers": []any{"X-Forwarded-For"}}}).status(200)
 		e.limits([]any{rule("/api/health", "", 60, 1)}, nil)
 		xff := func(v string) map[string]string { return map[string]string{"X-Forwarded-For": v} }
@@ -267,7 +202,7 @@ func TestSuperuserIPWhitelist(t *testing.T) {
 }
 
 func TestFailedLoginThrottle(t *testing.T) {
-	eachStoreClock(t, func(t *testing.T, e *env, clk *fakeClock) {
+	eachStoreClock(t, func(t *testing.T, e *env, clk *testClock) {
 		userToken(e, "victim@example.com")
 		userToken(e, "other@example.com")
 		login := func(identity, password string) *response {
@@ -276,7 +211,7 @@ func TestFailedLoginThrottle(t *testing.T) {
 		}
 		for range 5 {
 			login("victim@example.com", "wrong-password").status(400).has("message", "Failed to authenticate.")
-			clk.add(time.Minute)
+			clk.Advance(time.Minute)
 		}
 		// Blocked, even with the right password, and without checking it.
 		login("victim@example.com", userPass).status(429)
@@ -285,9 +220,9 @@ func TestFailedLoginThrottle(t *testing.T) {
 		login("other@example.com", userPass).status(200)
 		// The block lasts one window from the failure that reached the
 		// limit (4 minutes ago), then the right password works again.
-		clk.add(8 * time.Minute)
+		clk.Advance(8 * time.Minute)
 		login("victim@example.com", userPass).status(429)
-		clk.add(time.Minute)
+		clk.Advance(time.Minute)
 		login("victim@example.com", userPass).status(200)
 
 		// A success clears the account's failures.
@@ -306,12 +241,12 @@ func TestFailedLoginThrottle(t *testing.T) {
 		login("other@example.com", userPass).status(200)
 
 		// Per IP: many accounts tried from one address.
-		clk.add(time.Hour)
+		clk.Advance(time.Hour)
 		for i := range app.LoginFailuresPerIP {
 			login("nobody"+string(rune('a'+i))+"@example.com", "wrong-password").status(400)
 		}
 		login("other@example.com", userPass).status(429)
-		clk.add(app.LoginFailureWindow)
+		clk.Advance(app.LoginFailureWindow)
 		login("other@example.com", userPass).status(200)
 	})
 }

@@ -2,13 +2,11 @@ package api_test
 
 import (
 	"context"
-	"os"
 	"sync"
 	"testing"
 
+	"github.com/plinthdb/plinth/app"
 	"github.com/plinthdb/plinth/core"
-	"github.com/plinthdb/plinth/store/postgres"
-	"github.com/plinthdb/plinth/store/sqlite"
 )
 
 // relCol creates a collection as the superuser and returns its id.
@@ -105,26 +103,8 @@ func (t *countingTx) Find(ctx context.Context, q *core.Query) ([]*core.Record, e
 
 // eachCountingStore is eachStore with the store wrapped in a countingStore.
 func eachCountingStore(t *testing.T, fn func(t *testing.T, e *env, cs *countingStore)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		st, err := sqlite.Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachEngine(t, func(t *testing.T, st core.Store) {
 		cs := &countingStore{Store: st}
-		fn(t, newEnv(t, cs), cs)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		base := os.Getenv("PLINTH_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
-		}
-		st, err := postgres.Open(context.Background(), freshSchema(t, base))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs := &countingStore{Store: st}
-		fn(t, newEnv(t, cs), cs)
+		fn(t, newEnv(t, cs, app.Options{}), cs)
 	})
 }
