@@ -72,32 +72,6 @@ func (e *env) form(method, path, token string, parts ...part) *response {
 	return e.raw(method, path, token, ct, body)
 }
 
-// raw sends body with content type ct and decodes a JSON answer.
-func (e *env) raw(method, path, token, ct string, body io.Reader) *response {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", ct)
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := &response{t: e.t, req: method + " " + path, code: resp.StatusCode, raw: raw}
-	if len(bytes.TrimSpace(raw)) > 0 {
-		if err := json.Unmarshal(raw, &r.body); err != nil {
-			e.t.Fatalf("%s: non-JSON body %q", r.req, raw)
-		}
-	}
-	return r
-}
-
 // download is one file response.
 type download struct {
 	t      *testing.T

@@ -146,8 +146,14 @@ type response struct {
 	body any
 }
 
-// call sends body (JSON unless it is a string) and decodes the answer.
+// call sends body (JSON unless it is a string or url.Values) and decodes the answer.
 func (e *env) call(method, path, token string, body any) *response {
+	e.t.Helper()
+	return e.callWith(method, path, token, nil, body)
+}
+
+// callWith is call with extra request headers.
+func (e *env) callWith(method, path, token string, headers map[string]string, body any) *response {
 	e.t.Helper()
 	var rd io.Reader
 	ct := "application/json"
@@ -164,13 +170,28 @@ func (e *env) call(method, path, token string, body any) *response {
 		}
 		rd = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	return e.do(method, path, token, ct, headers, rd)
+}
+
+// raw sends body with content type ct.
+func (e *env) raw(method, path, token, ct string, body io.Reader) *response {
+	e.t.Helper()
+	return e.do(method, path, token, ct, nil, body)
+}
+
+// do performs one exchange and decodes a JSON answer.
+func (e *env) do(method, path, token, ct string, headers map[string]string, body io.Reader) *response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", ct)
 	if token != "" {
 		req.Header.Set("Authorization", token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

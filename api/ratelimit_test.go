@@ -1,11 +1,7 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"testing"
 	"time"
 
@@ -19,43 +15,6 @@ func eachStoreClock(t *testing.T, fn func(t *testing.T, e *env, clk *testClock))
 		clk := &testClock{now: time.Now().UTC().Truncate(time.Second)}
 		fn(t, newEnv(t, st, app.Options{Now: clk.Now}), clk)
 	})
-}
-
-// callWith is call with extra request headers (JSON bodies only).
-func (e *env) callWith(method, path, token string, headers map[string]string, body any) *response {
-	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := &response{t: e.t, req: method + " " + path, code: resp.StatusCode, raw: raw}
-	if len(bytes.TrimSpace(raw)) > 0 {
-		if err := json.Unmarshal(raw, &r.body); err != nil {
-			e.t.Fatalf("%s: non-JSON body %q", r.req, raw)
-		}
-	}
-	return r
 }
 
 func rule(label, audience string, duration, max int) map[string]any {
