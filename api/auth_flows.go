@@ -107,15 +107,7 @@ func (s *server) handleAuthMethods() http.Handler {
 }
 
 func (s *server) handleRequestOTP() http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.authCollection(r)
-		if err != nil {
-			return err
-		}
-		body, err := readAuthBody(w, r)
-		if err != nil {
-			return err
-		}
+	return s.authHandler(func(w http.ResponseWriter, r *http.Request, c *core.Collection, body authBody) error {
 		id, err := s.app.RequestOTP(r.Context(), c, body.str("email"))
 		if err != nil {
 			return err
@@ -125,15 +117,7 @@ func (s *server) handleRequestOTP() http.Handler {
 }
 
 func (s *server) handleAuthWithOTP() http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.authCollection(r)
-		if err != nil {
-			return err
-		}
-		body, err := readAuthBody(w, r)
-		if err != nil {
-			return err
-		}
+	return s.authHandler(func(w http.ResponseWriter, r *http.Request, c *core.Collection, body authBody) error {
 		rec, err := s.app.AuthWithOTP(r.Context(), c, body.str("otpId"), body.str("password"))
 		if err != nil {
 			return err
@@ -144,8 +128,9 @@ func (s *server) handleAuthWithOTP() http.Handler {
 	})
 }
 
-// authAction is a request-*/confirm-* endpoint: a body in, 204 out.
-func (s *server) authAction(fn func(r *http.Request, c *core.Collection, body authBody) error) http.Handler {
+// authHandler resolves the auth collection and reads the body of an auth
+// endpoint before fn.
+func (s *server) authHandler(fn func(w http.ResponseWriter, r *http.Request, c *core.Collection, body authBody) error) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := s.authCollection(r)
 		if err != nil {
@@ -155,6 +140,13 @@ func (s *server) authAction(fn func(r *http.Request, c *core.Collection, body au
 		if err != nil {
 			return err
 		}
+		return fn(w, r, c, body)
+	})
+}
+
+// authAction is a request-*/confirm-* endpoint: a body in, 204 out.
+func (s *server) authAction(fn func(r *http.Request, c *core.Collection, body authBody) error) http.Handler {
+	return s.authHandler(func(w http.ResponseWriter, r *http.Request, c *core.Collection, body authBody) error {
 		if err := fn(r, c, body); err != nil {
 			return err
 		}

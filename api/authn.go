@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/plinthdb/plinth/app"
@@ -30,31 +29,15 @@ func (s *server) authCollection(r *http.Request) (*core.Collection, error) {
 }
 
 func (s *server) handleAuthWithPassword() http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.authCollection(r)
-		if err != nil {
-			return err
-		}
-		raw, err := readRawJSON(w, r)
-		if err != nil {
-			return err
-		}
-		var body struct {
-			Identity      string `json:"identity"`
-			Password      string `json:"password"`
-			IdentityField string `json:"identityField"`
-			MFAID         string `json:"mfaId"`
-		}
-		if err := json.Unmarshal(raw, &body); err != nil {
-			return core.Invalid("An error occurred while validating the submitted data.", nil)
-		}
-		rec, err := s.app.AuthWithPasswordFrom(r.Context(), s.clientIP(r), c, body.Identity, body.Password, body.IdentityField)
+	return s.authHandler(func(w http.ResponseWriter, r *http.Request, c *core.Collection, body authBody) error {
+		rec, err := s.app.AuthWithPasswordFrom(r.Context(), s.clientIP(r), c,
+			body.str("identity"), body.str("password"), body.str("identityField"))
 		if err != nil {
 			return err
 		}
 		req := s.request(r)
 		req.Context = "password"
-		return s.completeAuth(w, r, req, rec, app.MethodPassword, body.MFAID)
+		return s.completeAuth(w, r, req, rec, app.MethodPassword, body.str("mfaId"))
 	})
 }
 

@@ -17,15 +17,7 @@ func (s *server) handleOAuth2Providers() http.Handler {
 }
 
 func (s *server) handleAuthWithOAuth2() http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.authCollection(r)
-		if err != nil {
-			return err
-		}
-		body, err := readAuthBody(w, r)
-		if err != nil {
-			return err
-		}
+	return s.authHandler(func(w http.ResponseWriter, r *http.Request, c *core.Collection, body authBody) error {
 		login := app.OAuth2Login{Provider: body.str("provider"), Code: body.str("code"),
 			CodeVerifier: body.str("codeVerifier"), RedirectURL: body.str("redirectURL")}
 		if login.RedirectURL == "" {
