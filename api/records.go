@@ -133,7 +133,9 @@ func orDefault(v, def int64) int64 {
 	return v
 }
 
-func (s *server) handleRecordCreate() http.Handler {
+// recordWrite is the shape of create and update: resolve the collection,
+// read the body within the collection's limit, save, answer the record.
+func (s *server) recordWrite(save func(r *http.Request, req *app.Request, c *core.Collection, body map[string]any) (*core.Record, error)) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := s.writeCollection(r)
 		if err != nil {
@@ -144,7 +146,7 @@ func (s *server) handleRecordCreate() http.Handler {
 			return err
 		}
 		req := s.request(r)
-		rec, err := s.app.CreateRecord(r.Context(), req, c, body)
+		rec, err := save(r, req, c, body)
 		if err != nil {
 			return err
 		}
@@ -152,22 +154,15 @@ func (s *server) handleRecordCreate() http.Handler {
 	})
 }
 
+func (s *server) handleRecordCreate() http.Handler {
+	return s.recordWrite(func(r *http.Request, req *app.Request, c *core.Collection, body map[string]any) (*core.Record, error) {
+		return s.app.CreateRecord(r.Context(), req, c, body)
+	})
+}
+
 func (s *server) handleRecordUpdate() http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.writeCollection(r)
-		if err != nil {
-			return err
-		}
-		body, err := readRecordBody(w, r, recordBodyLimit(c))
-		if err != nil {
-			return err
-		}
-		req := s.request(r)
-		rec, err := s.app.UpdateRecord(r.Context(), req, c, r.PathValue("id"), body)
-		if err != nil {
-			return err
-		}
-		return s.respond(w, r, http.StatusOK, s.serialize(r, req, rec))
+	return s.recordWrite(func(r *http.Request, req *app.Request, c *core.Collection, body map[string]any) (*core.Record, error) {
+		return s.app.UpdateRecord(r.Context(), req, c, r.PathValue("id"), body)
 	})
 }
 
