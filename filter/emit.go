@@ -3,6 +3,7 @@ package filter
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/plinthdb/plinth/core"
@@ -346,6 +347,11 @@ func (e *emitter) pgJSON(s scalar) frag {
 		case clsText:
 			return param(l.s, "::text").wrap("to_jsonb(", ")")
 		case clsNum:
+			if math.IsInf(l.n, 0) {
+				// to_jsonb would make the text "Infinity"; a JSON number
+				// beyond double range stays a number that reads as ±Inf.
+				return param(map[bool]string{true: "1e400", false: "-1e400"}[l.n > 0], "::jsonb")
+			}
 			return param(l.n, "::double precision").wrap("to_jsonb(", ")")
 		}
 		return frag{s: "NULL::jsonb"}
@@ -548,6 +554,11 @@ func (e *emitter) like(a, b scalar, neg bool) frag {
 	op := " LIKE "
 	if neg {
 		op = " NOT LIKE "
+	}
+	if a.lit != nil && strings.IndexByte(a.lit.text(), 0) >= 0 {
+		// LIKE reads a value up to its first NUL, as SQLite does.
+		cut, _, _ := strings.Cut(a.lit.text(), "\x00")
+		a = litScalar(textLit(cut))
 	}
 	if b.lit != nil {
 		pat := likePattern(b.lit.text())

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // frag is a piece of SQL and the arguments of its '?' placeholders, in
@@ -42,8 +43,66 @@ func cat(parts ...any) frag {
 	return frag{s: b.String(), args: args}
 }
 
-// param is a single placeholder holding v, with an optional cast suffix.
-func param(v any, cast string) frag { return frag{s: "?" + cast, args: []any{v}} }
+// param is a single placeholder holding v, with an optional cast suffix
+// (only PostgreSQL parameters carry one).
+func param(v any, cast string) frag { return frag{s: "?" + cast, args: []any{pgStorable(v, cast)}} }
+
+// pgStorable keeps a PostgreSQL text, text[] or jsonb parameter from
+// failing the whole query: PostgreSQL text holds neither NUL nor invalid
+// UTF-8, and jsonb no \u0000. No stored value can contain them, so they
+// are replaced by the nearest storable text: NUL by \x01 (which sorts
+// like it against anything else), invalid bytes by U+FFFD. SQLite, which
+// takes any bytes, gets the value unchanged.
+func pgStorable(v any, cast string) any {
+	switch x := v.(type) {
+	case string:
+		switch cast {
+		case "::text":
+			return pgValidText(x)
+		case "::jsonb":
+			return pgValidJSON(x)
+		}
+	case []string:
+		if cast == "::text[]" {
+			out := make([]string, len(x))
+			for i, s := range x {
+				out[i] = pgValidText(s)
+			}
+			return out
+		}
+	}
+	return v
+}
+
+func pgValidText(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\x01")
+}
+
+// pgValidJSON replaces the \u0000 escapes of JSON text by \u0001 (and any
+// invalid UTF-8 or raw NUL, which are not valid JSON anyway).
+func pgValidJSON(s string) string {
+	s = pgValidText(s)
+	if !strings.Contains(s, `\u0000`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			if strings.HasPrefix(s[i+1:], "u0000") {
+				b.WriteString(`\u0001`)
+				i += 5
+				continue
+			}
+			b.WriteByte(s[i])
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
 
 // joinFrags joins fragments with sep.
 func joinFrags(fs []frag, sep string) frag {
@@ -254,7 +313,24 @@ func asciiLower(s string) string {
 // without an unescaped '%' the value is matched anywhere, with '%', '_'
 // and stray backslashes escaped; with one it is used as written. A
 // trailing lone backslash is made literal, as PostgreSQL rejects it.
+// SQLite's LIKE reads the pattern up to its first NUL (which PostgreSQL
+// text cannot even hold), so the pattern is cut there.
 func likePattern(s string) string {
+	s = wrapLikePattern(s)
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	if n%2 == 1 {
+		s += `\`
+	}
+	return s
+}
+
+func wrapLikePattern(s string) string {
 	if !hasUnescapedPercent(s) {
 		var b strings.Builder
 		b.WriteByte('%')
@@ -274,13 +350,6 @@ func likePattern(s string) string {
 		}
 		b.WriteByte('%')
 		return b.String()
-	}
-	n := 0
-	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
-		n++
-	}
-	if n%2 == 1 {
-		s += `\`
 	}
 	return s
 }
