@@ -166,10 +166,17 @@ SELECT plinth_js(j) WHERE jsonb_typeof(j) IN ('string', 'number', 'boolean')
 $fn$`,
 
 	// plinth_geo_distance: Haversine distance in km, as geoDistance() on SQLite.
+	// PostgreSQL raises errors where SQLite's math gives NaN (then NULL):
+	// infinite input, overflowing differences, sqrt of a rounding-negative
+	// value; those are NULL here too. It also raises on float underflow,
+	// so magnitudes below 1e-100 (a few nanometres at most) count as 0.
 	`CREATE OR REPLACE FUNCTION plinth_geo_distance(lon_a double precision, lat_a double precision, lon_b double precision, lat_b double precision)
 RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-SELECT 12742.0 * asin(least(1.0, sqrt(power(sin(radians(lat_b - lat_a) / 2), 2)
-  + cos(radians(lat_a)) * cos(radians(lat_b)) * power(sin(radians(lon_b - lon_a) / 2), 2))))
+SELECT CASE WHEN h >= 0 THEN 12742.0 * asin(least(1.0, sqrt(h))) END
+FROM (SELECT CASE WHEN abs(lon_a) < 1e-100 THEN 0 ELSE lon_a END AS oa, CASE WHEN abs(lat_a) < 1e-100 THEN 0 ELSE lat_a END AS la,
+    CASE WHEN abs(lon_b) < 1e-100 THEN 0 ELSE lon_b END AS ob, CASE WHEN abs(lat_b) < 1e-100 THEN 0 ELSE lat_b END AS lb) AS v,
+  LATERAL (SELECT power(sin(radians(lb - la) / 2), 2) + cos(radians(la)) * cos(radians(lb)) * power(sin(radians(ob - oa) / 2), 2) AS h
+    WHERE abs(lb / 2 - la / 2) < 8.98846567431158e307 AND abs(ob / 2 - oa / 2) < 8.98846567431158e307) AS hav
 $fn$`,
 
 	// plinth_strftime: SQLite's strftime(format, time, modifiers...) for the
@@ -237,6 +244,14 @@ BEGIN
       m := regexp_match(md, '^([+-]{0,1}([0-9]+([.][0-9]*){0,1}|[.][0-9]+))[[:space:]]+(day|hour|minute|second|month|year)s{0,1}$');
       IF m IS NULL OR length(m[1]) > 12 THEN RETURN ''; END IF;
       amount := m[1]::double precision;
+      -- Shifts that leave years 1-9999 give '' (SQLite: NULL); checked
+      -- before the arithmetic, which would raise an error first.
+      IF m[4] IN ('month', 'year') THEN
+        IF abs(amount) > 200000 THEN RETURN ''; END IF;
+      ELSE
+        n := extract(epoch FROM ts)::double precision + amount * CASE m[4] WHEN 'day' THEN 86400 WHEN 'hour' THEN 3600 WHEN 'minute' THEN 60 ELSE 1 END;
+        IF n < -62135596800 OR n >= 253402300800 THEN RETURN ''; END IF;
+      END IF;
       CASE m[4]
       WHEN 'day' THEN ts := ts + amount * interval '1 day';
       WHEN 'hour' THEN ts := ts + amount * interval '1 hour';
