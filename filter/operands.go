@@ -236,7 +236,12 @@ func (e *emitter) termValue(alias string, t term, nullable bool) (scalar, *frag)
 			each = &item
 			s = scalar{f: column(j, "value"), cls: clsText, pg: pgText, nullable: true}
 		default:
-			s.f = ref
+			// Not the bare column on SQLite: from "tags = 'x'" its
+			// constant propagation would rewrite json_array_length(tags)
+			// and the like in the same WHERE into json_array_length('x'),
+			// a "malformed JSON" error. JSON arrays start with '[', so
+			// dropping the column's numeric affinity changes no result.
+			s.f = cat("(", ref, " || '')")
 			if e.pg() {
 				s.f = cat("plinth_json_text(", ref, ")")
 			}
