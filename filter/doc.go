@@ -81,7 +81,8 @@
 // The execution tests run the same filters on both engines against
 // expected ids, TestDifferential checks that thousands of operand and
 // operator pairings return the same rows on both, and FuzzCompile checks
-// that nothing panics and no input text reaches the SQL.
+// that nothing panics and no input text reaches the SQL; FuzzRuleBind
+// binds random rules to random request data and runs them on both engines.
 //
 // # Known differences
 //
@@ -90,8 +91,11 @@
 // matching the raw text of JSON objects can differ from SQLite.
 // plinth_strftime covers the usual conversions and modifiers of SQLite's
 // strftime (not 'auto', 'julianday', 'ceiling'/'floor' or time offsets
-// such as '+01:30'). Sorts do not apply the list rules of the collections
-// a sort path enters: a sort has no request to bind them to.
+// such as '+01:30') within years 1-9999. Sorts do not apply the list rules
+// of the collections a sort path enters: a sort has no request to bind
+// them to. PostgreSQL text cannot hold NUL or invalid UTF-8, so such
+// bytes in values are sent as \x01 and U+FFFD; its geoDistance counts
+// magnitudes below 1e-100 as 0, where its float arithmetic would fail.
 //
 // # Storage assumptions
 //
