@@ -620,3 +620,23 @@ func TestAccessEmailVisibility(t *testing.T) {
 			status(400).fieldCode("email", "validation_values_mismatch")
 	})
 }
+
+// TestAccessCreateRuleSeesUnverified: the create rule of an auth
+// collection sees the would-be record with verified forced to false
+// (§1.8); a manager's verified=true is applied after it.
+func TestAccessCreateRuleSeesUnverified(t *testing.T) {
+	eachAuthStore(t, func(t *testing.T, e *authEnv) {
+		m := newMatrix(e)
+		path := "/api/collections/users/records"
+		e.su("PATCH", "/api/collections/users", map[string]any{"createRule": "verified = false"}).status(200)
+		m.call("POST", path, m.tokens[pA], m.fill(mxNewUser(map[string]any{"verified": true}))).status(200).has("verified", true)
+		m.call("POST", path, m.tokens[pImp], m.fill(mxNewUser(map[string]any{"verified": true}))).status(200).has("verified", true)
+		m.call("POST", path, m.tokens[pB], m.fill(mxNewUser(map[string]any{"verified": true}))).status(400).
+			fieldCode("verified", "validation_values_mismatch")
+		m.call("POST", path, "", m.fill(mxNewUser(nil))).status(200).has("verified", false)
+		e.su("PATCH", "/api/collections/users", map[string]any{"createRule": "verified = true"}).status(200)
+		m.call("POST", path, m.tokens[pA], m.fill(mxNewUser(map[string]any{"verified": true}))).status(400).
+			has("message", "Failed to create record.")
+		m.call("POST", path, m.tokens[pSU], m.fill(mxNewUser(map[string]any{"verified": true}))).status(200).has("verified", true)
+	})
+}
