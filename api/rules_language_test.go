@@ -705,9 +705,10 @@ func TestFilterThroughRelationObeysListRule(t *testing.T) {
 // TestFilterEdgeInputsNeverFail: inputs that answered 500 on one engine
 // and must behave alike on both: NUL bytes and invalid UTF-8 in filters
 // and @request values, strftime shifts far beyond the year range and
-// geoDistance of infinite or tiny values (PostgreSQL raised errors), and
+// geoDistance of infinite or tiny values (PostgreSQL raised errors),
 // equality on a multi field's raw JSON next to :length (SQLite's constant
-// propagation fed the literal to json_array_length).
+// propagation fed the literal to json_array_length), and ~ with a value
+// longer than SQLite's LIKE pattern limit.
 func TestFilterEdgeInputsNeverFail(t *testing.T) {
 	eachAuthStore(t, func(t *testing.T, e *authEnv) {
 		r := newRL(e)
@@ -741,6 +742,13 @@ func TestFilterEdgeInputsNeverFail(t *testing.T) {
 		r.sees("geoDistance infinite", "items", "", "lon=1e400")
 		r.sees("geoDistance tiny", "items", "", "lon=1e-320", "alpha", "gal")
 		r.sees("geoDistance huge", "items", "", "lon=1e308", "alpha", "gal")
+		r.setRules("items", map[string]any{"listRule": ""})
+
+		// SQLite refuses LIKE patterns over 50000 bytes: a clean 400 on both.
+		r.setRules("items", map[string]any{"listRule": `name ~ @request.query.q`})
+		r.sees("long ~ value", "items", "", "q="+strings.Repeat("l", 40000))
+		r.call("GET", "/api/collections/items/records?q="+strings.Repeat("l", 60000), "", nil).status(400)
+		r.call("GET", "/api/collections/items/records?q=al", "", nil).status(200).has("totalItems", 2)
 		r.setRules("items", map[string]any{"listRule": ""})
 
 		r.sees("raw JSON and length", "items", "", f(`tags = "abc" && tags:length > 0`))

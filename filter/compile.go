@@ -37,6 +37,9 @@ func Compile(src string, o Options) (c *Compiled, err error) {
 	e := newEmitter(o.Dialect, o.Schema, nil)
 	e.openJoins(ce.joins)
 	root, err := e.freeze(ce.root)
+	if err == nil {
+		err = e.err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +68,9 @@ func (c *Compiled) Bind(req *Request) (sql core.SQL, err error) {
 		e.joinAlias[j] = a
 	}
 	body, err := e.node(c.root)
+	if err == nil {
+		err = e.err
+	}
 	if err != nil {
 		return core.SQL{}, err
 	}

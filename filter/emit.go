@@ -20,6 +20,7 @@ type emitter struct {
 	seq       int
 	root      string // alias of the row the current expression is about
 	joinAlias map[*colJoin]string
+	err       error // a value the SQL cannot take (see like)
 }
 
 func newEmitter(d core.Dialect, schema *core.Schema, req *Request) *emitter {
@@ -544,6 +545,10 @@ func (e *emitter) convert(j frag, to aff) frag {
 	return j
 }
 
+// maxLikePattern is SQLite's limit on LIKE patterns (longer ones fail
+// the whole query); both engines refuse them, with a 400.
+const maxLikePattern = 50000
+
 // like writes "~"/"!~": SQLite's LIKE is case-insensitive for ASCII; on
 // PostgreSQL both sides are ASCII-lowered and compared with LIKE, which
 // gives the same matches (ILIKE would also fold non-ASCII letters).
@@ -562,6 +567,10 @@ func (e *emitter) like(a, b scalar, neg bool) frag {
 	}
 	if b.lit != nil {
 		pat := likePattern(b.lit.text())
+		if len(pat) > maxLikePattern {
+			e.err = errorf("The value compared with ~ is too long.")
+			return sqlFalse
+		}
 		if !e.pg() {
 			return cat(e.render(a), op, param(pat, ""), ` ESCAPE '\'`)
 		}
