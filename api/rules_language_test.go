@@ -525,6 +525,14 @@ func TestRuleGeoDistance(t *testing.T) {
 		r.listRule("places", `geoDistance(loc.lon, loc.lat, 23.32, 42.69) > 1500`, "", "london")
 		// Sofia–Plovdiv is about 132 km.
 		r.listRule("places", `geoDistance(24.7453, 42.1354, loc.lon, loc.lat) > 125 && geoDistance(24.7453, 42.1354, loc.lon, loc.lat) < 140`, "", "sofia")
+		// Request values are numbers when they look like one, else NULL
+		// (SQLite's arithmetic alone would read "abc" as 0, i.e. Greenwich).
+		r.rec("places", map[string]any{"name": "greenwich", "loc": map[string]any{"lon": 0, "lat": 51.4769}})
+		r.setRules("places", map[string]any{"listRule": `geoDistance(loc.lon, loc.lat, @request.query.lon, 51.4769) < 1`})
+		r.sees("numeric text", "places", "", "lon=0.001", "greenwich")
+		r.sees("padded numeric text", "places", "", "lon=%200.0010", "greenwich")
+		r.sees("non-numeric text", "places", "", "lon=abc")
+		r.sees("missing", "places", "", "")
 	})
 }
 

@@ -560,8 +560,10 @@ func (e *emitter) like(a, b scalar, neg bool) frag {
 	if neg {
 		op = " NOT LIKE "
 	}
-	if a.lit != nil && strings.IndexByte(a.lit.text(), 0) >= 0 {
-		// LIKE reads a value up to its first NUL, as SQLite does.
+	if a.lit != nil && a.lit.cls != clsNull {
+		// A known value is matched as the text both engines are given
+		// (a number as the pattern side renders it), read up to its
+		// first NUL as SQLite's LIKE does.
 		cut, _, _ := strings.Cut(a.lit.text(), "\x00")
 		a = litScalar(textLit(cut))
 	}

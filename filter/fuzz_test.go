@@ -79,7 +79,7 @@ func init() {
 	for _, w := range strings.Fields(`select from where and or not exists left join on true false is null coalesce
 		like escape limit case when then else end as collate asc desc nulls first last distinct
 		json_each json_extract json_array_length json lower strftime asin min sqrt pow sin cos radians random rowid
-		text double precision boolean jsonb int jsonpath to_jsonb jsonb_build_array jsonb_path_query_first e`) {
+		text double precision boolean jsonb int jsonpath to_jsonb jsonb_build_array jsonb_path_query_first e cast numeric`) {
 		sqlWords[w] = true
 	}
 	for _, stmt := range pgFunctions {

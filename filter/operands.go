@@ -309,6 +309,23 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
+// geoArg writes a geoDistance() argument for SQLite as a number, or NULL
+// where it is text that does not look like one: SQLite's arithmetic
+// would read such text as 0 (or its numeric prefix) and its math
+// functions as NULL, while PostgreSQL's pgNum gives NULL.
+func (e *emitter) geoArg(s scalar) frag {
+	switch {
+	case s.lit != nil && s.lit.cls == clsText && looksNumeric(s.lit.s):
+		return e.render(litScalar(numLit(parseNumeric(s.lit.s))))
+	case s.lit != nil && s.lit.cls == clsText:
+		return frag{s: "NULL"}
+	case s.lit != nil || s.cls == clsNum:
+		return e.render(s)
+	}
+	f := e.render(s)
+	return cat("(CASE WHEN ", f, " = CAST(", f, " AS NUMERIC) THEN CAST(", f, " AS NUMERIC) END)")
+}
+
 // callVal writes strftime() and geoDistance().
 func (e *emitter) callVal(c *callOperand) (val, error) {
 	args := make([]scalar, 0, len(c.args))
@@ -328,7 +345,7 @@ func (e *emitter) callVal(c *callOperand) (val, error) {
 			s.f = cat("plinth_geo_distance(", e.pgNum(args[0]), ", ", e.pgNum(args[1]), ", ", e.pgNum(args[2]), ", ", e.pgNum(args[3]), ")")
 			return val{sc: s}, nil
 		}
-		lonA, latA, lonB, latB := e.render(args[0]), e.render(args[1]), e.render(args[2]), e.render(args[3])
+		lonA, latA, lonB, latB := e.geoArg(args[0]), e.geoArg(args[1]), e.geoArg(args[2]), e.geoArg(args[3])
 		// Haversine on a sphere of radius 6371 km.
 		s.f = cat("(12742.0 * asin(min(1.0, sqrt(pow(sin(radians(", latB, " - ", latA, ") / 2), 2) + cos(radians(", latA,
 			")) * cos(radians(", latB, ")) * pow(sin(radians(", lonB, " - ", lonA, ") / 2), 2)))))")
