@@ -58,7 +58,9 @@ type UniqueError struct {
 	Err     error
 }
 
-func (e *UniqueError) Error() string { return "unique constraint failed: " + strings.Join(e.Columns, ", ") }
+func (e *UniqueError) Error() string {
+	return "unique constraint failed: " + strings.Join(e.Columns, ", ")
+}
 func (e *UniqueError) Unwrap() error { return e.Err }
 
 // Schema is an immutable snapshot of all collections.
