@@ -94,7 +94,8 @@
 // such as '+01:30') within years 1-9999. Sorts do not apply the list rules
 // of the collections a sort path enters: a sort has no request to bind
 // them to. PostgreSQL text cannot hold NUL or invalid UTF-8, so such
-// bytes in values are sent as \x01 and U+FFFD; its geoDistance counts
+// bytes in values are sent as \x01 and U+FFFD (SQLite compares them as
+// they are, and its LIKE stops at a NUL); its geoDistance counts
 // magnitudes below 1e-100 as 0, where its float arithmetic would fail. A
 // stored number that needs more than 15 significant digits reads as
 // different text (SQLite: 17 digits, PostgreSQL: the shortest exact form)
