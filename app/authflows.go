@@ -166,6 +166,24 @@ func (a *App) systemRequest(s *core.Schema) (*Request, error) {
 	return a.superuserRequest(c), nil
 }
 
+// systemAccess returns the schema, the auth system collection id and the
+// superuser-like request the auth flows use to write to it.
+func (a *App) systemAccess(ctx context.Context, id string) (*core.Schema, *core.Collection, *Request, error) {
+	s, err := a.store.Schema(ctx)
+	if err != nil {
+		return nil, nil, nil, internal(err)
+	}
+	c, err := systemCollection(s, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sys, err := a.systemRequest(s)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, c, sys, nil
+}
+
 // systemCollection returns one of the auth system collections.
 func systemCollection(s *core.Schema, id string) (*core.Collection, error) {
 	c := s.Find(id)

@@ -31,15 +31,7 @@ func (a *App) NoteAuthOrigin(ctx context.Context, rec *core.Record, ip, userAgen
 	if c == nil || !c.IsAuth() {
 		return nil
 	}
-	s, err := a.store.Schema(ctx)
-	if err != nil {
-		return internal(err)
-	}
-	origins, err := systemCollection(s, collection.AuthOriginsID)
-	if err != nil {
-		return err
-	}
-	sys, err := a.systemRequest(s)
+	_, origins, sys, err := a.systemAccess(ctx, collection.AuthOriginsID)
 	if err != nil {
 		return err
 	}

@@ -44,15 +44,7 @@ func (a *App) mfaRequired(ctx context.Context, req *Request, rec *core.Record) (
 // startMFA records the first factor of rec's login and returns the MFA
 // session id.
 func (a *App) startMFA(ctx context.Context, rec *core.Record, method string) (string, error) {
-	s, err := a.store.Schema(ctx)
-	if err != nil {
-		return "", internal(err)
-	}
-	mfas, err := systemCollection(s, collection.MFAsID)
-	if err != nil {
-		return "", err
-	}
-	sys, err := a.systemRequest(s)
+	_, mfas, sys, err := a.systemAccess(ctx, collection.MFAsID)
 	if err != nil {
 		return "", err
 	}
@@ -85,15 +77,7 @@ func (a *App) startMFA(ctx context.Context, rec *core.Record, method string) (st
 // finishMFA checks that mfaID is rec's live MFA session started by
 // another method, and uses it up.
 func (a *App) finishMFA(ctx context.Context, rec *core.Record, method, mfaID string) error {
-	s, err := a.store.Schema(ctx)
-	if err != nil {
-		return internal(err)
-	}
-	mfas, err := systemCollection(s, collection.MFAsID)
-	if err != nil {
-		return err
-	}
-	sys, err := a.systemRequest(s)
+	s, mfas, sys, err := a.systemAccess(ctx, collection.MFAsID)
 	if err != nil {
 		return err
 	}

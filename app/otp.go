@@ -63,15 +63,7 @@ func (a *App) RequestOTP(ctx context.Context, c *core.Collection, email string) 
 	if err != nil {
 		return "", internal(err)
 	}
-	s, err := a.store.Schema(ctx)
-	if err != nil {
-		return "", internal(err)
-	}
-	otps, err := systemCollection(s, collection.OTPsID)
-	if err != nil {
-		return "", err
-	}
-	sys, err := a.systemRequest(s)
+	_, otps, sys, err := a.systemAccess(ctx, collection.OTPsID)
 	if err != nil {
 		return "", err
 	}
@@ -130,15 +122,7 @@ func (a *App) AuthWithOTP(ctx context.Context, c *core.Collection, otpID, passwo
 	if len(errs) > 0 {
 		return nil, validationFailed(errs)
 	}
-	s, err := a.store.Schema(ctx)
-	if err != nil {
-		return nil, internal(err)
-	}
-	otps, err := systemCollection(s, collection.OTPsID)
-	if err != nil {
-		return nil, err
-	}
-	sys, err := a.systemRequest(s)
+	s, otps, sys, err := a.systemAccess(ctx, collection.OTPsID)
 	if err != nil {
 		return nil, err
 	}
