@@ -5,9 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/plinthdb/plinth/core"
 )
@@ -72,20 +69,12 @@ func errorResponse(r *http.Request, log *slog.Logger, err error) (int, errorBody
 	return status, errorBody{Data: data, Message: sentence(msg), Status: status}
 }
 
-// sentence capitalises msg and makes sure it ends with punctuation, as
-// PocketBase's messages do.
+// sentence is core.Sentence with the generic message for an empty text.
 func sentence(msg string) string {
-	msg = strings.TrimSpace(msg)
-	if msg == "" {
+	if msg = core.Sentence(msg); msg == "" {
 		return genericMessage
 	}
-	r, size := utf8.DecodeRuneInString(msg)
-	msg = string(unicode.ToUpper(r)) + msg[size:]
-	switch msg[len(msg)-1] {
-	case '.', '?', '!':
-		return msg
-	}
-	return msg + "."
+	return msg
 }
 
 // Errors used by several handlers.

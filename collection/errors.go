@@ -3,8 +3,6 @@ package collection
 import (
 	"fmt"
 	"regexp"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/plinthdb/plinth/core"
@@ -18,22 +16,6 @@ func ferr(code, message string) error { return core.NewFieldError(code, message,
 
 func ferrp(code, message string, params map[string]any) error {
 	return core.NewFieldError(code, message, params)
-}
-
-// sentence makes an error text read like the reference server's messages:
-// a capital first letter and final punctuation.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	r, size := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[size:]
-	switch s[len(s)-1] {
-	case '.', '!', '?':
-		return s
-	}
-	return s + "."
 }
 
 func errRequired() error { return ferr("validation_required", "Cannot be blank.") }
@@ -101,7 +83,7 @@ func isRegex(s string) error {
 		return nil
 	}
 	if _, err := regexp.Compile(s); err != nil {
-		return ferr("validation_invalid_regex", sentence(err.Error()))
+		return ferr("validation_invalid_regex", core.Sentence(err.Error()))
 	}
 	return nil
 }

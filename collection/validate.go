@@ -213,7 +213,7 @@ func (v *validator) checkRule(rule *string) error {
 		return nil
 	}
 	if err := v.o.CheckRule(*rule, v.c); err != nil {
-		return ferr("validation_invalid_rule", sentence("Invalid rule. Raw error: "+err.Error()))
+		return ferr("validation_invalid_rule", core.Sentence("Invalid rule. Raw error: "+err.Error()))
 	}
 	return nil
 }
