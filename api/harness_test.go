@@ -3,16 +3,12 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +18,7 @@ import (
 	"github.com/plinthdb/plinth/core"
 	"github.com/plinthdb/plinth/files"
 	"github.com/plinthdb/plinth/store/postgres"
+	"github.com/plinthdb/plinth/store/postgres/pgtest"
 	"github.com/plinthdb/plinth/store/sqlite"
 )
 
@@ -38,11 +35,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, st core.Store)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		base := os.Getenv("PLINTH_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
-		}
-		st, err := postgres.Open(context.Background(), freshSchema(t, base))
+		st, err := postgres.Open(context.Background(), pgtest.Schema(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,34 +47,6 @@ func eachEngine(t *testing.T, fn func(t *testing.T, st core.Store)) {
 // HTTP handler, with a superuser signed in.
 func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 	eachEngine(t, func(t *testing.T, st core.Store) { fn(t, newEnv(t, st, app.Options{})) })
-}
-
-// freshSchema creates a schema of its own for the test and returns a URL
-// that selects it; the schema is dropped when the test ends.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "plinth_api_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE SCHEMA ` + name); err != nil {
-		t.Fatalf("create schema (is PostgreSQL reachable at PLINTH_TEST_POSTGRES?): %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec(`DROP SCHEMA ` + name + ` CASCADE`)
-		db.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // testWriter sends server logs to the test log, so a 500 shows its cause.

@@ -1,12 +1,8 @@
 package filter
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -14,6 +10,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/store/postgres/pgtest"
 	_ "modernc.org/sqlite"
 )
 
@@ -41,39 +38,11 @@ func openSQLite(t *testing.T) *testDB {
 
 func openPostgres(t *testing.T) *testDB {
 	t.Helper()
-	base := os.Getenv("PLINTH_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("PLINTH_TEST_POSTGRES is not set; skipping the PostgreSQL run")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "plinth_test_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
+	db, err := sql.Open("pgx", pgtest.Schema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema (is PostgreSQL reachable at PLINTH_TEST_POSTGRES?): %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if a, err := sql.Open("pgx", base); err == nil {
-			_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
+	t.Cleanup(func() { db.Close() })
 	for _, stmt := range PostgresFunctions() {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatalf("install function: %v\n%s", err, stmt)

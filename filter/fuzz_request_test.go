@@ -3,14 +3,10 @@ package filter
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/store/postgres/pgtest"
 )
 
 // FuzzRuleBind compiles random rule text against the test schema and
@@ -353,39 +350,16 @@ func fuzzSQLite(tb testing.TB, s *core.Schema) *sql.DB {
 // without PLINTH_TEST_POSTGRES.
 func fuzzPostgres(tb testing.TB, s *core.Schema) *sql.DB {
 	tb.Helper()
-	base := os.Getenv("PLINTH_TEST_POSTGRES")
-	if base == "" {
+	if pgtest.BaseURL() == "" {
 		tb.Log("PLINTH_TEST_POSTGRES is not set; FuzzRuleBind runs the SQL on SQLite only")
 		return nil
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "plinth_fuzz_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		tb.Fatalf("create schema: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	db, err := sql.Open("pgx", pgtest.Schema(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	db.SetMaxOpenConns(2)
-	tb.Cleanup(func() {
-		db.Close()
-		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
+	tb.Cleanup(func() { db.Close() })
 	for _, stmt := range PostgresFunctions() {
 		if _, err := db.Exec(stmt); err != nil {
 			tb.Fatalf("install function: %v", err)

@@ -1,17 +1,14 @@
 package index
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/store/postgres/pgtest"
 )
 
 // TestBuiltDDLRuns executes Build's output on real engines and checks that
@@ -27,27 +24,7 @@ func TestBuiltDDLRuns(t *testing.T) {
 		checkDDL(t, db, core.SQLite, `CREATE TABLE "posts" ("id" TEXT PRIMARY KEY NOT NULL, "title" TEXT DEFAULT '' NOT NULL, "num" NUMERIC DEFAULT 0 NOT NULL, "v" BOOLEAN DEFAULT FALSE NOT NULL)`)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv("PLINTH_TEST_POSTGRES")
-		if dsn == "" {
-			t.Skip("PLINTH_TEST_POSTGRES not set; skipping PostgreSQL DDL test")
-		}
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Close() })
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		schema := "plinth_test_" + hex.EncodeToString(b)
-		if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		db, err := sql.Open("pgx", dsn+sep+"search_path="+schema)
+		db, err := sql.Open("pgx", pgtest.Schema(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,16 +2,14 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"sync"
 	"testing"
 
 	"github.com/plinthdb/plinth/core"
+	"github.com/plinthdb/plinth/store/postgres/pgtest"
 	"github.com/plinthdb/plinth/store/storetest"
 )
 
@@ -28,34 +26,7 @@ func testURL(t testing.TB) string {
 // returns a URL whose connections use it.
 func freshSchema(t *testing.T) string { return freshSchemaTB(t) }
 
-func freshSchemaTB(t testing.TB) string {
-	base := testURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "plinth_test_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA "` + schema + `"`); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func freshSchemaTB(t testing.TB) string { return pgtest.Schema(t) }
 
 func TestContract(t *testing.T) {
 	testURL(t)
